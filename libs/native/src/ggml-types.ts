@@ -92,8 +92,8 @@ const ROWS: Row[] = [
   [GGMLType.TQ2_0, 'TQ2_0', 256, 66, false],
   [GGMLType.MXFP4, 'MXFP4', 32, 17, false],
   [GGMLType.NVFP4, 'NVFP4', 64, 36, false],
-  [GGMLType.Q1_0, 'Q1_0', 32, 6, false],
-  [GGMLType.Q2_0, 'Q2_0', 32, 10, false],
+  [GGMLType.Q1_0, 'Q1_0', 128, 18, false],
+  [GGMLType.Q2_0, 'Q2_0', 64, 18, false],
 ];
 
 const TRAITS = new Map<number, TypeTraits>(
