@@ -1,0 +1,61 @@
+// Matrix-vector / matrix-matrix products over GGUF weight types, computed the
+// way the reference CPU backend does so results agree with it:
+//   1. activations (float) are quantized once per row to the weight type's
+//      "vec_dot type" (Q8_0, Q8_1, Q8_K, F16, BF16 or F32), then
+//   2. each output is a block-by-block dot product of a weight row with a
+//      quantized activation row: integer sums scaled by the block scales,
+//      accumulated in float.
+// The fastest path for this CPU (scalar, AVX2 or AVX-512) is chosen at run time.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include "quants/blocks.h"
+
+namespace tessera {
+
+// A row-major weight matrix as stored in a GGUF tensor: `rows` rows of `cols`
+// elements, each row `row_bytes` bytes (cols / block_size * bytes_per_block).
+struct WeightView {
+  GgmlType type;
+  const void* data;
+  int64_t rows;
+  int64_t cols;
+  size_t row_bytes;
+};
+
+// True when matmul_rows / vec_dot accept this weight type.
+bool matmul_supports(GgmlType wtype);
+
+// The activation format dot products with `wtype` weights consume.
+GgmlType vec_dot_type(GgmlType wtype);
+
+// Bytes one quantized activation row of `cols` elements takes for `wtype`.
+// `cols` must be a multiple of the weight type's block size.
+size_t activation_row_bytes(GgmlType wtype, int64_t cols);
+
+// Quantizes one activation row of `cols` floats into `xq`
+// (activation_row_bytes(wtype, cols) bytes).
+void quantize_activations(GgmlType wtype, const float* x, void* xq, int64_t cols);
+
+// y[t * y_stride + r] = dot(weight row r, activation row t) for r in
+// [row_begin, row_end) and t in [0, n_tokens). Activation row t starts at
+// (const char*)xq + t * xq_stride. Thread-safe: a thread pool calls it with
+// disjoint row ranges. Several tokens share each pass over the weights.
+void matmul_rows(const WeightView& w, const void* xq, int64_t n_tokens, size_t xq_stride,
+                 float* y, int64_t y_stride, int64_t row_begin, int64_t row_end);
+
+// One dot product of a weight row (n elements of `wtype`) with a quantized
+// activation row.
+float vec_dot(GgmlType wtype, int64_t n, const void* wrow, const void* xq_row);
+
+// Row of any supported weight type -> floats (embedding lookups).
+void dequantize_row(GgmlType t, const void* src, float* dst, int64_t n);
+
+// Which implementation dispatch uses. Tests force Scalar to compare paths.
+enum class MatmulPath : int { Auto = 0, Scalar = 1, Avx2 = 2, Avx512 = 3 };
+// Sets the path for the whole process (tests only); returns the previous one.
+MatmulPath set_matmul_path(MatmulPath path);
+// The path Auto resolves to on this CPU.
+MatmulPath best_matmul_path();
+
+}  // namespace tessera
