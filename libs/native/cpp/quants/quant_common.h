@@ -93,3 +93,21 @@ inline uint16_t fp32_to_bf16(float f) {
 }
 
 }  // namespace tessera
+
+namespace tessera {
+
+// Index of the entry of an ascending table closest to x; an exact midpoint
+// goes to the upper entry (the lower one wins only when strictly closer).
+// Used by the non-linear IQ4 codebook search.
+inline int nearest_table_index(const int8_t* values, int n, float x) {
+  if (x <= values[0]) return 0;
+  if (x >= values[n - 1]) return n - 1;
+  int lo = 0, hi = n - 1;  // invariant: values[lo] <= x < values[hi]
+  while (hi - lo > 1) {
+    const int mid = (lo + hi) / 2;
+    if (x < values[mid]) hi = mid; else lo = mid;
+  }
+  return (x - values[hi - 1] < values[hi] - x) ? hi - 1 : hi;
+}
+
+}  // namespace tessera
