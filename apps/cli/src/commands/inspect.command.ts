@@ -1,5 +1,5 @@
 import { readGGUF } from '@tessera/gguf';
-import { typeTraits } from '@tessera/native';
+import { typeTraits } from '@tessera/gguf';
 import type { Command } from '../command';
 import { parseCommandArgs, positionals } from '../args';
 import { formatBytes, table } from '../format';

@@ -1,5 +1,5 @@
 import { findPreset, listPresets, loadImatrix, quantizeFile } from '@tessera/quant';
-import { defaultThreads } from '@tessera/native';
+import { defaultThreads } from '@tessera/quant';
 import type { Command } from '../command';
 import { intFlag, parseCommandArgs, positionals } from '../args';
 import { UsageError } from '../cli-error';
