@@ -1,0 +1,20 @@
+// One measured quantization in a fresh process, so peak RSS belongs to this run alone.
+// usage: node one.cjs IN.gguf OUT.gguf PRESET THREADS  -> prints one JSON line
+'use strict';
+const { quantizeFile } = require('@tessera/quant');
+
+async function main() {
+  const [input, output, preset, threads] = process.argv.slice(2);
+  const baselineRssKb = process.resourceUsage().maxRSS;
+  const t0 = process.hrtime.bigint();
+  const result = await quantizeFile(input, output, preset, { threads: Number(threads) });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const largestTensorBytes = Math.max(...result.tensors.map((t) => t.bytesIn));
+  process.stdout.write(
+    JSON.stringify({ seconds, sizeIn: result.sizeIn, sizeOut: result.sizeOut, baselineRssKb, peakRssKb: process.resourceUsage().maxRSS, largestTensorBytes }) + '\n',
+  );
+}
+main().catch((err) => {
+  console.error(err.message);
+  process.exit(1);
+});
