@@ -1,1 +1,11 @@
-export {};
+export * from './errors';
+export * from './values';
+export * from './metadata';
+export * from './layout';
+export type { GGUFFile, GGUFTensorInfo, ParseOptions } from './parse-header';
+export * from './reader';
+export * from './tensor-data';
+export type { TensorSpec, PlacedTensor } from './encode-header';
+export { checkTensorSpec, encodeHeader, placeTensors } from './encode-header';
+export * from './writer';
+export * from './build-gguf';
