@@ -1,0 +1,33 @@
+#include "convert_job.h"
+
+#include "../parallel.h"
+
+namespace tessera {
+
+namespace {
+
+// Chunks shorter than this cost more in scheduling than they save.
+constexpr int64_t kMinChunkElements = 16384;
+
+}  // namespace
+
+bool run_quantize(const QuantizeJob& job) {
+  const float* imatrix = job.imatrix.empty() ? nullptr : job.imatrix.data();
+  const int64_t min_rows = (kMinChunkElements + job.n_per_row - 1) / job.n_per_row;
+  const int64_t chunk = pick_chunk(job.nrows, job.threads, min_rows);
+  // Rows are quantized independently, so any split gives the same bytes.
+  return run_chunks(job.nrows, chunk, job.threads, job.cancel.get(), [&](int64_t begin, int64_t end) {
+    job.kernel(job.src + begin * job.n_per_row, job.dst + static_cast<size_t>(begin) * job.row_bytes, end - begin,
+               job.n_per_row, imatrix);
+  });
+}
+
+bool run_dequantize(const DequantizeJob& job) {
+  const int64_t min_blocks = (kMinChunkElements + job.block_size - 1) / job.block_size;
+  const int64_t chunk = pick_chunk(job.nblocks, job.threads, min_blocks);
+  return run_chunks(job.nblocks, chunk, job.threads, job.cancel.get(), [&](int64_t begin, int64_t end) {
+    job.kernel(job.src + begin * job.type_size, job.dst + begin * job.block_size, (end - begin) * job.block_size);
+  });
+}
+
+}  // namespace tessera

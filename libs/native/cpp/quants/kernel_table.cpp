@@ -1,0 +1,92 @@
+#include "kernel_table.h"
+
+#include <atomic>
+#include <cstring>
+#include <vector>
+
+#include "../cpu_features.h"
+#include "blocks.h"
+#include "quants.h"
+#include "simd_kernels.h"
+
+// The K-quant kernels live in kquants.cpp, written separately. They are
+// referenced weakly so this table links (and reports the types as
+// unsupported) until that file provides them.
+namespace tessera {
+#define TESSERA_WEAK_KQUANT(T)                                                                       \
+  size_t quantize_##T(const float*, void*, int64_t, int64_t, const float*) __attribute__((weak)); \
+  void dequantize_row_##T(const void*, float*, int64_t) __attribute__((weak));
+TESSERA_WEAK_KQUANT(q2_K)
+TESSERA_WEAK_KQUANT(q3_K)
+TESSERA_WEAK_KQUANT(q4_K)
+TESSERA_WEAK_KQUANT(q5_K)
+TESSERA_WEAK_KQUANT(q6_K)
+#undef TESSERA_WEAK_KQUANT
+}  // namespace tessera
+
+namespace tessera {
+
+namespace {
+
+std::atomic<int> g_path{static_cast<int>(KernelPath::Auto)};
+
+void dequantize_row_f32(const void* src, float* dst, int64_t k) {
+  std::memcpy(dst, src, static_cast<size_t>(k) * sizeof(float));
+}
+
+std::vector<TypeKernels> scalar_table() {
+  using T = GgmlType;
+  auto id = [](T t) { return static_cast<int32_t>(t); };
+  return {
+      {id(T::F32), "F32", 1, 4, nullptr, dequantize_row_f32},
+      {id(T::F16), "F16", 1, 2, quantize_f16, dequantize_row_f16},
+      {id(T::BF16), "BF16", 1, 2, quantize_bf16, dequantize_row_bf16},
+      {id(T::Q4_0), "Q4_0", QK4_0, sizeof(block_q4_0), quantize_q4_0, dequantize_row_q4_0},
+      {id(T::Q4_1), "Q4_1", QK4_1, sizeof(block_q4_1), quantize_q4_1, dequantize_row_q4_1},
+      {id(T::Q5_0), "Q5_0", QK5_0, sizeof(block_q5_0), quantize_q5_0, dequantize_row_q5_0},
+      {id(T::Q5_1), "Q5_1", QK5_1, sizeof(block_q5_1), quantize_q5_1, dequantize_row_q5_1},
+      {id(T::Q8_0), "Q8_0", QK8_0, sizeof(block_q8_0), quantize_q8_0, dequantize_row_q8_0},
+      {id(T::Q2_K), "Q2_K", QK_K, sizeof(block_q2_K), quantize_q2_K, dequantize_row_q2_K},
+      {id(T::Q3_K), "Q3_K", QK_K, sizeof(block_q3_K), quantize_q3_K, dequantize_row_q3_K},
+      {id(T::Q4_K), "Q4_K", QK_K, sizeof(block_q4_K), quantize_q4_K, dequantize_row_q4_K},
+      {id(T::Q5_K), "Q5_K", QK_K, sizeof(block_q5_K), quantize_q5_K, dequantize_row_q5_K},
+      {id(T::Q6_K), "Q6_K", QK_K, sizeof(block_q6_K), quantize_q6_K, dequantize_row_q6_K},
+      {id(T::IQ4_NL), "IQ4_NL", QK4_NL, sizeof(block_iq4_nl), quantize_iq4_nl, dequantize_row_iq4_nl},
+      {id(T::IQ4_XS), "IQ4_XS", QK_K, sizeof(block_iq4_xs), quantize_iq4_xs, dequantize_row_iq4_xs},
+  };
+}
+
+// The scalar table with every kernel this CPU has a faster exact twin of
+// replaced by it.
+std::vector<TypeKernels> auto_table() {
+  std::vector<TypeKernels> table = scalar_table();
+  for (TypeKernels& k : table) {
+    const SimdKernels simd = best_simd_kernels(k.type_id, cpu_features());
+    if (simd.quantize) k.quantize = simd.quantize;
+    if (simd.dequantize) k.dequantize = simd.dequantize;
+  }
+  return table;
+}
+
+const TypeKernels* lookup(const std::vector<TypeKernels>& table, int32_t type_id) {
+  for (const TypeKernels& k : table) {
+    if (k.type_id == type_id) return &k;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void set_kernel_path(KernelPath path) { g_path.store(static_cast<int>(path)); }
+
+KernelPath kernel_path() { return static_cast<KernelPath>(g_path.load()); }
+
+const TypeKernels* find_type_kernels(int32_t type_id, KernelPath path) {
+  static const std::vector<TypeKernels> scalar = scalar_table();
+  static const std::vector<TypeKernels> best = auto_table();
+  return lookup(path == KernelPath::Scalar ? scalar : best, type_id);
+}
+
+const char* simd_level() { return simd_level_name(cpu_features()); }
+
+}  // namespace tessera
