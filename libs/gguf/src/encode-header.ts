@@ -67,16 +67,21 @@ export function placeTensors(specs: readonly TensorSpec[], alignment: number): P
 }
 
 /**
- * The write alignment: `general.alignment` when the metadata has it, otherwise
- * `requested` (default 32). Both present and different is an error, because
- * readers would then compute other offsets than the ones written.
+ * The write alignment: `general.alignment` when the metadata has it, else 32.
+ * A requested alignment must agree with it, because readers compute offsets
+ * from the key alone.
  */
 export function resolveAlignment(kv: GGUFMetadata, requested?: number): number {
   const v = kv.get(GGUF_KEY_ALIGNMENT);
   if (requested !== undefined && !isPowerOfTwo(requested)) {
     throw new GGUFError('EBADALIGN', -1, `alignment ${requested} is not a power of two`);
   }
-  if (v === undefined) return requested ?? GGUF_DEFAULT_ALIGNMENT;
+  if (v === undefined) {
+    if (requested !== undefined && requested !== GGUF_DEFAULT_ALIGNMENT) {
+      throw new GGUFError('EBADALIGN', -1, `alignment ${requested} needs '${GGUF_KEY_ALIGNMENT}' = ${requested} in the metadata, or readers assume ${GGUF_DEFAULT_ALIGNMENT}; set the key`);
+    }
+    return GGUF_DEFAULT_ALIGNMENT;
+  }
   if (v.type !== GGUFValueType.UINT32 || !isPowerOfTwo(v.value)) {
     throw new GGUFError('EBADALIGN', -1, `'${GGUF_KEY_ALIGNMENT}' must be a UINT32 power of two`);
   }

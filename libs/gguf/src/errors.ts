@@ -40,6 +40,8 @@ export type GGUFErrorCode =
   | 'EMISSINGKEY'
   /** A metadata key holds another type than the one asked for (typed getters). */
   | 'EWRONGTYPE'
+  /** Model hyper-parameters that are inconsistent or unsupported (llama-hparams). */
+  | 'EBADHPARAMS'
   /** A value that cannot be encoded with its declared type (writer). */
   | 'EBADVALUE'
   /** Writer calls out of order: tensor data before the header, a tensor skipped, finish too early. */

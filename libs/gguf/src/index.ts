@@ -9,3 +9,4 @@ export type { TensorSpec, PlacedTensor } from './encode-header';
 export { checkTensorSpec, encodeHeader, placeTensors } from './encode-header';
 export * from './writer';
 export * from './build-gguf';
+export * from './llama-hparams';

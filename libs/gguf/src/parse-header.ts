@@ -116,7 +116,7 @@ function* readPreamble(w: ByteWindow): Generator<number, { version: number; nTen
     throw new GGUFError('EBADMAGIC', 0, `not a GGUF file: magic is '${shown}', expected 'GGUF'; pass a .gguf model file`);
   }
   const version = w.u32();
-  if ((version & 0xffff) === 0) {
+  if (version !== 0 && (version & 0xffff) === 0) {
     throw new GGUFError('EBADENDIAN', 4, `GGUF version ${version} is implausibly large: the file is big-endian (or corrupt); convert it to little-endian`);
   }
   if (version < 2 || version > GGUF_VERSION) {
@@ -129,7 +129,7 @@ function* readPreamble(w: ByteWindow): Generator<number, { version: number; nTen
     throw new GGUFError('EBADCOUNT', nTensorsRaw < 0n ? 8 : 16, `negative count (n_tensors ${nTensorsRaw}, n_kv ${nKVRaw}); ${REGENERATE_HINT}`);
   }
   if (nKVRaw * BigInt(MIN_KV_BYTES) + nTensorsRaw * BigInt(MIN_TENSOR_INFO_BYTES) > remaining) {
-    throw new GGUFError('EBADCOUNT', 8, `header claims ${nTensorsRaw} tensors and ${nKVRaw} key/values, more than the remaining ${remaining} bytes can hold; ${REGENERATE_HINT}`);
+    throw new GGUFError('EBADCOUNT', 8, `header claims ${nTensorsRaw} tensors and ${nKVRaw} key/values, more than the remaining ${remaining} bytes can hold (truncated or corrupt file); ${REGENERATE_HINT}`);
   }
   return { version, nTensors: Number(nTensorsRaw), nKV: Number(nKVRaw) };
 }
@@ -348,7 +348,7 @@ function placeTensors(tensors: GGUFTensorInfo[], declared: { value: bigint; at: 
 function checkWithinFile(tensors: GGUFTensorInfo[], fileSize: number): void {
   for (const t of tensors) {
     if (t.absoluteOffset + t.nBytes > fileSize) {
-      throw new GGUFError('ETRUNCATED', t.absoluteOffset, `tensor '${t.name}' data ends at byte ${t.absoluteOffset + t.nBytes}, past the end of the ${fileSize}-byte file; the file is truncated (re-copy or re-download it)`);
+      throw new GGUFError('ETRUNCATED', fileSize, `tensor '${t.name}' data ends at byte ${t.absoluteOffset + t.nBytes}, past the end of the ${fileSize}-byte file; the file is truncated (re-copy or re-download it)`);
     }
   }
 }
