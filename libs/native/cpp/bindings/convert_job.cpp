@@ -7,7 +7,7 @@ namespace tessera {
 namespace {
 
 // Chunks shorter than this cost more in scheduling than they save.
-constexpr int64_t kMinChunkElements = 16384;
+constexpr int64_t kMinChunkElements = 4096;
 
 }  // namespace
 

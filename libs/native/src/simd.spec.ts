@@ -1,0 +1,114 @@
+// Every SIMD kernel must reproduce its scalar reference exactly. Inputs
+// stress rounding: every half-precision value and its midpoints, NaN
+// payloads, infinities, subnormals, overflow, and ordinary data at many scales.
+import { GGMLType } from './ggml-types';
+import { dequantizeSync, quantizeSync } from './convert';
+import { cpuFeatures, kernelPath, setKernelPath } from './cpu';
+import { gaussian } from './test-utils/random';
+
+function withPath<T>(path: 'auto' | 'scalar', fn: () => T): T {
+  setKernelPath(path);
+  try {
+    return fn();
+  } finally {
+    setKernelPath('auto');
+  }
+}
+
+function bitsOf(f: Float32Array): Uint32Array {
+  return new Uint32Array(f.buffer, f.byteOffset, f.length);
+}
+
+function floatsFromBits(bits: number[]): Float32Array {
+  return new Float32Array(Uint32Array.from(bits).buffer);
+}
+
+// Floats exactly at, just below and just above every F16 rounding midpoint,
+// plus the special values; 3 x 65536 + extras, padded to a multiple of 256.
+function hardFloats(): Float32Array {
+  const halves = new Uint8Array(Uint16Array.from({ length: 65536 }, (_, i) => i).buffer);
+  const exact = withPath('scalar', () => dequantizeSync(GGMLType.F16, halves, 65536));
+  const bits: number[] = [];
+  for (const b of bitsOf(exact)) bits.push(b, (b + 0x1000) >>> 0, (b + 0xfff) >>> 0, (b + 0x1001) >>> 0, (b + 0x8000) >>> 0);
+  bits.push(0x7fc00001, 0xffc12345, 0x7f800001, 0xff800001, 0x7f800000, 0xff800000, 0x00000001, 0x80000001);
+  bits.push(0x33000000, 0x33000001, 0x32ffffff, 0x477fefff, 0x477ff000, 0x7f7fffff, 0x3f808000, 0x3f818000);
+  const g = gaussian(4096, 99);
+  for (let s = -30; s <= 30; s += 3) for (const v of g.subarray(0, 64)) bits.push(bitsOf(Float32Array.of(v * 2 ** s))[0]);
+  while (bits.length % 256 !== 0) bits.push(0);
+  return floatsFromBits(bits);
+}
+
+describe('SIMD kernels agree with the scalar reference', () => {
+  const x = hardFloats();
+
+  it('the CPU report is consistent with the chosen level', () => {
+    const f = cpuFeatures();
+    expect(['scalar', 'avx2', 'avx512']).toContain(f.simd);
+    if (f.simd === 'avx512') expect(f.avx512f && f.avx2).toBe(true);
+    if (f.simd !== 'scalar') expect(f.avx2 && f.f16c && f.fma).toBe(true);
+    expect(kernelPath()).toBe('auto');
+  });
+
+  it.each([
+    ['F16', GGMLType.F16],
+    ['BF16', GGMLType.BF16],
+  ])('%s: conversion of hard values gives identical bytes', (_name, type) => {
+    const scalar = withPath('scalar', () => quantizeSync(type, x, 256));
+    const simd = quantizeSync(type, x, 256);
+    expect(simd.equals(scalar)).toBe(true);
+    // Lengths that leave a scalar tail after the vector loop.
+    for (const n of [1, 7, 15, 17, 33]) {
+      const part = x.subarray(1000, 1000 + n);
+      expect(quantizeSync(type, part, n).equals(withPath('scalar', () => quantizeSync(type, part, n)))).toBe(true);
+    }
+  });
+
+  it.each([
+    ['F16', GGMLType.F16],
+    ['BF16', GGMLType.BF16],
+  ])('%s: every 16-bit pattern decodes to the same float bits', (_name, type) => {
+    const all = new Uint8Array(Uint16Array.from({ length: 65536 }, (_, i) => i).buffer);
+    const scalar = withPath('scalar', () => dequantizeSync(type, all, 65536));
+    const simd = dequantizeSync(type, all, 65536);
+    expect(Buffer.from(bitsOf(simd).buffer).equals(Buffer.from(bitsOf(scalar).buffer))).toBe(true);
+  });
+
+  it('F16 conversion follows the reference on known edge values', () => {
+    const cases: [number, number][] = [
+      [0x477fefff, 0x7bff], // just below 65520: largest finite half
+      [0x477ff000, 0x7c00], // 65520 rounds to infinity
+      [0x7fc00001, 0x7e00], // NaN payloads are not kept
+      [0xffc12345, 0xfe00],
+      [0x33000000, 0x0000], // 2^-25: a tie, rounds to even (zero)
+      [0x33000001, 0x0001], // just above: smallest subnormal
+      [0x3f801000, 0x3c00], // 1 + 2^-11: a tie, rounds to even (1.0)
+      [0x3f803000, 0x3c02], // 1 + 3 * 2^-11: a tie, rounds up to even
+    ];
+    for (const path of ['scalar', 'auto'] as const) {
+      const input = floatsFromBits(cases.map(([f]) => f));
+      const out = withPath(path, () => quantizeSync(GGMLType.F16, input, input.length));
+      expect([...new Uint16Array(out.buffer, out.byteOffset, cases.length)]).toEqual(cases.map(([, h]) => h));
+    }
+  });
+
+  it('BF16 conversion rounds to nearest even and quiets NaN', () => {
+    const input = floatsFromBits([0x3f808000, 0x3f818000, 0x3f808001, 0x7f800001, 0xff800000]);
+    for (const path of ['scalar', 'auto'] as const) {
+      const out = withPath(path, () => quantizeSync(GGMLType.BF16, input, input.length));
+      expect([...new Uint16Array(out.buffer, out.byteOffset, 5)]).toEqual([0x3f80, 0x3f82, 0x3f81, 0x7fc0, 0xff80]);
+    }
+  });
+
+  it.each([GGMLType.Q4_0, GGMLType.Q4_1, GGMLType.Q5_0, GGMLType.Q5_1, GGMLType.Q8_0, GGMLType.IQ4_NL, GGMLType.IQ4_XS])(
+    'type %i: quantize and dequantize agree across paths',
+    (type) => {
+      const data = gaussian(256 * 64, 21, 0.05);
+      const scalar = withPath('scalar', () => quantizeSync(type, data, 256));
+      const simd = quantizeSync(type, data, 256);
+      expect(simd.equals(scalar)).toBe(true);
+      const back = withPath('scalar', () => dequantizeSync(type, scalar, data.length));
+      const backSimd = dequantizeSync(type, scalar, data.length);
+      expect(Buffer.from(backSimd.buffer).equals(Buffer.from(back.buffer))).toBe(true);
+    },
+  );
+});
