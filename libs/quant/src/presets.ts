@@ -99,3 +99,8 @@ export function getPreset(name: string): QuantPreset {
 export function presetForFileType(fileType: number): QuantPreset | undefined {
   return PRESETS.find((p) => p.fileType === fileType);
 }
+
+/** Every accepted preset name (canonical names, then aliases), for help texts. */
+export function listPresets(): string[] {
+  return [...PRESET_NAMES];
+}
