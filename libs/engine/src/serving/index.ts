@@ -1,0 +1,6 @@
+export * from './sampling-params';
+export * from './executor';
+export * from './event-queue';
+export * from './stop-checker';
+export * from './request-state';
+export * from './llm-engine';
