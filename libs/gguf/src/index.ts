@@ -10,3 +10,5 @@ export { checkTensorSpec, encodeHeader, placeTensors } from './encode-header';
 export * from './writer';
 export * from './build-gguf';
 export * from './llama-hparams';
+// The tensor type table lives in native (the lowest layer); gguf is how the rest of the repo reaches it.
+export { GGMLType, GGML_TYPE_COUNT, findTypeTraits, rowSize, typeTraits, typeTraitsByName, type TypeTraits } from '@tessera/native';
