@@ -1,10 +1,12 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
 import { UsageError } from './cli-error';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** Parses a command's arguments strictly; unknown flags become a UsageError. */
-export function parseCommandArgs<O extends Options>(argv: string[], options: O, usage: string) {
+export function parseCommandArgs<O extends Options>(argv: string[], options: O, usage: string): Parsed<O> {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {

@@ -51,17 +51,17 @@ export const inspectCommand: Command = {
     const params = tensors.reduce((n, t) => n + t.dims.reduce((a, b) => a * b, 1), 0);
     const tensorBytes = tensors.reduce((n, t) => n + t.bytes, 0);
     if (values.json) {
-      const metadata = Object.fromEntries(file.kv.map((e) => [e.key, preview(e.value, values.full as boolean)]));
+      const metadata = Object.fromEntries(file.kv.list().map((e) => [e.key, preview(e.value, values.full as boolean)]));
       const out = { path, version: file.version, alignment: file.alignment, dataOffset: Number(file.dataOffset), parameters: params, tensorBytes, metadata, tensors };
       ctx.stdout.write(JSON.stringify(out, (_k, x) => (typeof x === 'bigint' ? x.toString() : x), 2) + '\n');
       return;
     }
     const lines = [
-      `${path}: GGUF v${file.version}, ${file.kv.length} keys, ${tensors.length} tensors, ` +
+      `${path}: GGUF v${file.version}, ${file.kv.size} keys, ${tensors.length} tensors, ` +
         `${(params / 1e6).toFixed(2)} M parameters, ${formatBytes(tensorBytes)} of tensor data ` +
         `(${((tensorBytes * 8) / Math.max(1, params)).toFixed(2)} bits per weight)`,
       '',
-      table([['key', 'value'], ...file.kv.map((e) => [e.key, oneLine(e.value)])]),
+      table([['key', 'value'], ...file.kv.list().map((e) => [e.key, oneLine(e.value)])]),
       '',
       table([['tensor', 'type', 'shape', 'bytes'], ...tensors.map((t) => [t.name, t.type, t.dims.join(' x '), String(t.bytes)])]),
     ];

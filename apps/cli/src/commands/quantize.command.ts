@@ -48,7 +48,7 @@ export const quantizeCommand: Command = {
     });
     bar.done();
     if (values.json) {
-      ctx.stdout.write(JSON.stringify({ input, output, preset: preset.name, threads, ...result }) + '\n');
+      ctx.stdout.write(JSON.stringify({ input, output, threads, ...result }) + '\n');
       return;
     }
     ctx.stderr.write(
