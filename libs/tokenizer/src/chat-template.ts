@@ -34,8 +34,9 @@ export function renderChatTemplate(template: string, messages: readonly ChatMess
     eos_token: options.eosToken ?? '',
   };
   if (options.tools !== undefined) context.tools = options.tools;
+  const compiledTemplate = compile(template);
   try {
-    return compile(template).render(context);
+    return compiledTemplate.render(context);
   } catch (err) {
     throw new ChatTemplateError('CHAT_TEMPLATE_RENDER', `the chat template failed while rendering: ${messageOf(err)}. Check the messages (roles, order) against what the template accepts.`, err);
   }

@@ -1,4 +1,4 @@
-export { Tokenizer, type EncodeOptions, type DecodeOptions, type TokenizerKind } from './tokenizer';
+export { Tokenizer, type EncodeOptions, type DecodeOptions, type TokenizerKind, type ApplyChatTemplateOptions } from './tokenizer';
 export { IncrementalDetokenizer } from './incremental-detokenizer';
 export { renderChatTemplate, type ChatMessage, type ChatTemplateOptions } from './chat-template';
 export { TokenizerError, ChatTemplateError, type TokenizerErrorCode, type ChatTemplateErrorCode } from './errors';

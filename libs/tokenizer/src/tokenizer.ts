@@ -1,7 +1,8 @@
 import { readGGUF, type GGUFFile } from '@tessera/gguf';
 import { BpeMerger, buildMergeRanks } from './bpe-merge';
 import { fromByteLevel, toByteLevel } from './byte-level';
-import { TokenizerError } from './errors';
+import { renderChatTemplate, type ChatMessage, type ChatTemplateOptions } from './chat-template';
+import { ChatTemplateError, TokenizerError } from './errors';
 import { metadataFromKV, type TokenizerMetadata } from './metadata';
 import { preTokenizerFor, splitWords, type PreTokenizerPreset } from './pre-tokenizer';
 import { splitOnSpecialTokens, specialTokenOrder } from './special-split';
@@ -21,6 +22,11 @@ export interface DecodeOptions {
 }
 
 export type TokenizerKind = 'bpe' | 'spm';
+
+export interface ApplyChatTemplateOptions extends ChatTemplateOptions {
+  /** A template to use instead of the model's own. */
+  template?: string;
+}
 
 const SPM_SPACE = '\u2581';
 const EMPTY = new Uint8Array(0);
@@ -133,6 +139,20 @@ export class Tokenizer {
   /** Id of a token given its vocabulary text, if present. */
   tokenId(text: string): number | undefined {
     return this.vocab.ids.get(text);
+  }
+
+  /**
+   * Renders a conversation with the model's chat template (or `options.template`),
+   * with bos_token/eos_token set from the vocabulary. Tokenize the result with
+   * parseSpecial so its control tokens are recognized.
+   */
+  applyChatTemplate(messages: readonly ChatMessage[], options: ApplyChatTemplateOptions = {}): string {
+    const template = options.template ?? this.chatTemplate;
+    if (template === undefined) {
+      throw new ChatTemplateError('CHAT_TEMPLATE_MISSING', 'the model has no tokenizer.chat_template; pass a template explicitly.');
+    }
+    const text = (id: number | undefined) => (id === undefined ? '' : this.vocab.texts[id]);
+    return renderChatTemplate(template, messages, { bosToken: text(this.bosId), eosToken: text(this.eosId), ...options });
   }
 
   encode(text: string, options: EncodeOptions = {}): number[] {
