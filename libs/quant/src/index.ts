@@ -11,3 +11,4 @@ export * from './kernels';
 export * from './model-info';
 export * from './output-metadata';
 export * from './quantize-file';
+export * from './validate-quantized';

@@ -16,6 +16,7 @@ import { outputMetadata } from './output-metadata';
 import { QuantPreset, getPreset } from './presets';
 import { convertTensor } from './tensor-conversion';
 import { PlannedTensor, isQuantizedType, planTensorTypes } from './tensor-type-rules';
+import { validateQuantized } from './validate-quantized';
 
 export interface QuantizeProgress {
   /** 1-based index of the tensor just written. */
@@ -107,6 +108,7 @@ export async function quantizeFile(
       const bytesIn = await readTensor(source, info);
       const out = await convertTensor(t, bytesIn, { kernels, threads, signal: options.signal, imatrix: weights.get(t.name) });
       throwIfAborted(options.signal);
+      if (t.toType !== t.fromType) validateQuantized(t.name, t.toType, out);
       await writer.writeTensor(t.name, out);
       bytesDone += info.nBytes;
       tensors.push({ name: t.name, fromType: t.fromType, toType: t.toType, bytesIn: info.nBytes, bytesOut: out.byteLength });
