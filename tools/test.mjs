@@ -7,10 +7,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAll } from './build.mjs';
+import { ensureSystemDeps } from './system-deps.mjs';
 
 const root = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 
 try {
+  ensureSystemDeps();
   buildAll();
 } catch (err) {
   console.error(`[test] build failed: ${err.message.split('\n')[0]}`);
