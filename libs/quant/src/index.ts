@@ -12,3 +12,4 @@ export * from './model-info';
 export * from './output-metadata';
 export * from './quantize-file';
 export * from './validate-quantized';
+export * from './quantize-plan';

@@ -7,6 +7,7 @@ import { GGUFMetadata, buildGGUF, ggufValue, parseGGUF, readGGUF } from '@tesser
 import { QuantError } from './errors';
 import { QuantKernels } from './kernels';
 import { quantizeFile } from './quantize-file';
+import { planQuantizeFile } from './quantize-plan';
 
 const GOLDEN = '/work/shared/golden/micro';
 const SRC = join(GOLDEN, 'micro-f32.gguf');
@@ -192,5 +193,14 @@ describe('quantizeFile (container logic, stand-in kernels)', () => {
 
   it('rejects unknown type names in options with a typed error', async () => {
     await expect(quantizeFile(SRC, join(dir, 'x.gguf'), 'Q8_0', { outputTensorType: 'Q9_9', kernels: fakeKernels() })).rejects.toBeInstanceOf(QuantError);
+  });
+
+  it('planQuantizeFile predicts types and data size without writing', async () => {
+    const plan = await planQuantizeFile(SRC, 'Q4_K_M');
+    const golden = parseGGUF(readFileSync(join(GOLDEN, 'micro-Q4_K_M.gguf')));
+    expect(plan.tensors.map((t) => [t.name, t.toType, t.bytesOut])).toEqual(golden.tensors.map((t) => [t.name, t.type, t.nBytes]));
+    expect(plan.dataSizeOut).toBe(golden.fileSize - golden.dataOffset);
+    expect(plan.sizeIn).toBe(readFileSync(SRC).length);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
