@@ -41,6 +41,12 @@ describe('byte-level BPE round trips (micro vocabulary)', () => {
     });
   }
 
+  it('encodes a lone surrogate as U+FFFD, as the reference does with invalid UTF-8', () => {
+    const ids = tok.encode('a\ud800b', { addSpecial: false });
+    expect(tok.decode(ids)).toBe('a\ufffdb');
+    expect(ids).toEqual(tok.encode('a\ufffdb', { addSpecial: false }));
+  });
+
   it('adds BOS only when asked', () => {
     expect(tok.encode('hi')[0]).toBe(510);
     expect(tok.encode('hi', { addSpecial: false })[0]).not.toBe(510);

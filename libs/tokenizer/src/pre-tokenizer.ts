@@ -285,23 +285,19 @@ export function preTokenizerFor(pre: string | undefined): PreTokenizerPreset {
   return PRESETS[name]();
 }
 
-/** Cuts text into pre-tokenizer words. */
+/**
+ * Cuts text into pre-tokenizer words. Words are slices of `text`, so a lone
+ * surrogate stays in its word; byte-level encoding later turns it into the
+ * bytes of U+FFFD, as the reference does with invalid UTF-8.
+ */
 export function splitWords(text: string, steps: readonly SplitStep[]): string[] {
-  const cps = codePoints(text);
+  const { cps, offsets } = codePoints(text);
   if (cps.length === 0) return [];
   let collapsed: string | undefined;
   const input: SplitInput = { cps, collapsed: () => (collapsed ??= collapseText(cps)) };
   let bounds = [0, cps.length];
   for (const step of steps) bounds = step(input, bounds);
-  const words: string[] = [];
-  for (let k = 0; k + 1 < bounds.length; k++) words.push(fromCodePoints(cps, bounds[k], bounds[k + 1]));
+  const words: string[] = new Array(bounds.length - 1);
+  for (let k = 0; k + 1 < bounds.length; k++) words[k] = text.slice(offsets[bounds[k]], offsets[bounds[k + 1]]);
   return words;
-}
-
-function fromCodePoints(cps: readonly number[], start: number, end: number): string {
-  let s = '';
-  for (let i = start; i < end; i += 4096) {
-    s += String.fromCodePoint(...cps.slice(i, Math.min(end, i + 4096)));
-  }
-  return s;
 }

@@ -19,18 +19,16 @@ export interface ExtraToken {
 export function byteLevelVocab(options: { merges: string[]; pre: string; extra?: ExtraToken[]; addBos?: boolean; chatTemplate?: string }): TokenizerMetadata {
   const tokens = [...BYTE_TO_CHAR];
   const types = tokens.map(() => 1);
-  for (const merge of options.merges) {
-    const joined = merge.replace(' ', '');
-    if (!tokens.includes(joined)) {
-      tokens.push(joined);
-      types.push(1);
-    }
-  }
-  for (const t of options.extra ?? []) {
-    tokens.push(t.text);
-    types.push(t.type);
-  }
-  const id = (text: string) => (tokens.includes(text) ? tokens.indexOf(text) : undefined);
+  const ids = new Map(tokens.map((t, i) => [t, i]));
+  const add = (text: string, type: number) => {
+    if (ids.has(text)) return;
+    ids.set(text, tokens.length);
+    tokens.push(text);
+    types.push(type);
+  };
+  for (const merge of options.merges) add(merge.replace(' ', ''), 1);
+  for (const t of options.extra ?? []) add(t.text, t.type);
+  const id = (text: string) => ids.get(text);
   return {
     model: 'gpt2',
     pre: options.pre,

@@ -71,22 +71,30 @@ export function isNumber(cp: number): boolean {
   return charClass(cp) === CharClass.Number;
 }
 
-/** Splits a string into code points; lone surrogates become U+FFFD, as invalid UTF-8 does in the reference. */
-export function codePoints(text: string): number[] {
-  const out: number[] = [];
+/**
+ * Splits a string into code points; lone surrogates become U+FFFD, as invalid
+ * UTF-8 does in the reference. `offsets[i]` is the UTF-16 index where code
+ * point i starts (with one extra entry for the end), so pieces can be cut
+ * from the original string.
+ */
+export function codePoints(text: string): { cps: number[]; offsets: Int32Array } {
+  const cps: number[] = [];
+  const offsets = new Int32Array(text.length + 1);
   for (let i = 0; i < text.length; i++) {
+    offsets[cps.length] = i;
     const c = text.charCodeAt(i);
     if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
       const d = text.charCodeAt(i + 1);
       if (d >= 0xdc00 && d <= 0xdfff) {
-        out.push(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000);
+        cps.push(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000);
         i++;
         continue;
       }
     }
-    out.push(c >= 0xd800 && c <= 0xdfff ? 0xfffd : c);
+    cps.push(c >= 0xd800 && c <= 0xdfff ? 0xfffd : c);
   }
-  return out;
+  offsets[cps.length] = text.length;
+  return { cps, offsets };
 }
 
 /** Lower-cases one code point (used for case-insensitive contractions such as 'S). */
