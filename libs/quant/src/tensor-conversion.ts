@@ -29,7 +29,7 @@ export async function convertTensor(t: PlannedTensor, bytes: Uint8Array, ctx: Co
   const f32 =
     t.fromType === GGMLType.F32
       ? new Float32Array(bytes.buffer, bytes.byteOffset, nElements)
-      : await ctx.kernels.dequantize(t.fromType, bytes, nElements, { threads: ctx.threads, signal: ctx.signal });
+      : sameRealm(await ctx.kernels.dequantize(t.fromType, bytes, nElements, { threads: ctx.threads, signal: ctx.signal }));
   if (t.toType === GGMLType.F32) return new Uint8Array(f32.buffer, f32.byteOffset, f32.byteLength);
 
   const nPerRow = t.dims[0];
@@ -45,4 +45,13 @@ export async function convertTensor(t: PlannedTensor, bytes: Uint8Array, ctx: Co
     parts.push(await call(f32.subarray(e * perExpert, (e + 1) * perExpert), imatrix.subarray(e * nPerRow, (e + 1) * nPerRow)));
   }
   return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+}
+
+/**
+ * Arrays made by the addon belong to the main JS realm; code running in another
+ * realm (a vm context, as under Jest) would fail `instanceof Float32Array` on
+ * them. A view in this realm over the same memory costs nothing.
+ */
+function sameRealm(a: Float32Array): Float32Array {
+  return a instanceof Float32Array ? a : new Float32Array(a.buffer, a.byteOffset, a.length);
 }
