@@ -1,8 +1,11 @@
 // Tokenizer benchmark: build time of a 49152-token byte-level BPE vocabulary
 // (the size of SmolLM's) and encode/decode throughput on mixed text.
 // Usage: node tools/build.mjs && node libs/tokenizer/bench/tokenizer-bench.mjs [out.json]
+// (the JSON goes to the system temp folder when no path is given)
 import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 const require = createRequire(import.meta.url);
@@ -80,4 +83,6 @@ time('incremental detokenize', () => {
 
 console.table(rows);
 console.log(`vocab ${tok.vocabSize}, text ${bytes} bytes → ${ids.length} tokens`);
-if (process.argv[2]) writeFileSync(process.argv[2], JSON.stringify({ vocab: tok.vocabSize, bytes, tokens: ids.length, rows }, null, 2));
+const outPath = process.argv[2] ?? join(tmpdir(), 'tessera-tokenizer-bench.json');
+writeFileSync(outPath, JSON.stringify({ vocab: tok.vocabSize, bytes, tokens: ids.length, rows }, null, 2));
+console.log(`wrote ${outPath}`);

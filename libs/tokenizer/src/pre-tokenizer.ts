@@ -242,6 +242,8 @@ const PRESETS: Record<string, () => PreTokenizerPreset> = {
     preset([regexStep('[\\p{P}\\$\\+<=>\\^~\\|]+'), gpt2Step, regexStep('\\p{N}+'), regexStep('[0-9][0-9][0-9]')]),
   gpt2: () => preset([gpt2Step]),
   llama3: () => preset([llama3Step], true, true),
+  // Same rule as Llama 3, but merges always apply and BOS is not implied.
+  'llama3-rule': () => preset([llama3Step]),
   qwen2: () => preset([regexStep(QWEN2_RULE)]),
   starcoder: () => preset([regexStep('\\p{N}'), gpt2Step]),
 };
@@ -249,26 +251,16 @@ const PRESETS: Record<string, () => PreTokenizerPreset> = {
 /** tokenizer.ggml.pre values and the rule set each one uses (as in the reference loader). */
 const PRE_NAMES: Record<string, keyof typeof PRESETS> = {
   default: 'default',
-  'gpt-2': 'gpt2',
-  'phi-2': 'gpt2',
-  mpt: 'gpt2',
-  olmo: 'gpt2',
-  'jina-es': 'gpt2',
-  'jina-de': 'gpt2',
-  llama3: 'llama3',
-  'llama-v3': 'llama3',
-  'llama-bpe': 'llama3',
-  falcon3: 'llama3',
-  dbrx: 'llama3',
-  'smaug-bpe': 'llama3',
-  qwen2: 'qwen2',
-  'deepseek-r1-qwen': 'qwen2',
-  stablelm2: 'qwen2',
-  megrez: 'qwen2',
-  starcoder: 'starcoder',
-  smollm: 'starcoder',
-  refact: 'starcoder',
-  codeshell: 'starcoder',
+  ...Object.fromEntries(
+    ['gpt-2', 'phi-2', 'mpt', 'olmo', 'jina-es', 'jina-de', 'jina-v2-es', 'jina-v2-de', 'gigachat', 'a.x-4.0', 'mellum', 'exaone4'].map((n) => [n, 'gpt2']),
+  ),
+  ...Object.fromEntries(
+    ['llama3', 'llama-v3', 'llama-bpe', 'falcon3', 'falcon-h1', 'pixtral', 'midm-2.0', 'lfm2', 'jina-v5-nano'].map((n) => [n, 'llama3']),
+  ),
+  dbrx: 'llama3-rule',
+  'smaug-bpe': 'llama3-rule',
+  ...Object.fromEntries(['qwen2', 'deepseek-r1-qwen', 'kormo', 'stablelm2', 'megrez'].map((n) => [n, 'qwen2'])),
+  ...Object.fromEntries(['starcoder', 'smollm', 'refact', 'codeshell', 'exaone', 'minerva-7b', 'command-r'].map((n) => [n, 'starcoder'])),
 };
 
 export const SUPPORTED_PRE_TOKENIZERS: readonly string[] = Object.keys(PRE_NAMES);
