@@ -53,5 +53,7 @@ export async function convertTensor(t: PlannedTensor, bytes: Uint8Array, ctx: Co
  * them. A view in this realm over the same memory costs nothing.
  */
 function sameRealm(a: Float32Array): Float32Array {
-  return a instanceof Float32Array ? a : new Float32Array(a.buffer, a.byteOffset, a.length);
+  if (a instanceof Float32Array) return a;
+  const foreign = a as { buffer: ArrayBufferLike; byteOffset: number; length: number };
+  return new Float32Array(foreign.buffer, foreign.byteOffset, foreign.length);
 }
