@@ -105,27 +105,28 @@ inline float fit_symmetric_descent(const float* x, int8_t* L) {
     return 0.f;
   }
   const float inv = static_cast<float>(-NMAX) / max;
-  float w[N];
+  float w[N], wx[N];  // wx = w*x: the first product of every w*x*l below
   int lv[N];
   float sumlx = 0.f, suml2 = 0.f;
   for (int i = 0; i < N; ++i) {
     lv[i] = clamp_int(nearest_int(inv * x[i]), -NMAX, NMAX - 1);
     w[i] = x[i] * x[i];
+    wx[i] = w[i] * x[i];
     const float fl = static_cast<float>(lv[i]);
-    sumlx += w[i] * x[i] * fl;
+    sumlx += wx[i] * fl;
     suml2 += w[i] * fl * fl;
   }
   for (int sweep = 0; sweep < 5; ++sweep) {
     bool changed = false;
     for (int i = 0; i < N; ++i) {
       const float cur = static_cast<float>(lv[i]);
-      float slx = sumlx - w[i] * x[i] * cur;
+      float slx = sumlx - wx[i] * cur;
       if (!(slx > 0.f)) continue;
       float sl2 = suml2 - w[i] * cur * cur;
       const int next = clamp_int(nearest_int(x[i] * sl2 / slx), -NMAX, NMAX - 1);
       if (next == lv[i]) continue;
       const float fn = static_cast<float>(next);
-      slx += w[i] * x[i] * fn;
+      slx += wx[i] * fn;
       sl2 += w[i] * fn * fn;
       if (sl2 > 0.f && slx * slx * suml2 > sumlx * sumlx * sl2) {
         lv[i] = next;

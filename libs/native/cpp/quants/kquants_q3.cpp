@@ -79,15 +79,17 @@ void requantize_and_pack(const float* x, block_q3_K* y, int8_t* L) {
       L[16 * j + i] = static_cast<int8_t>(clamp_int(nearest_int(x[16 * j + i] / dl), -4, 3) + 4);
     }
   }
-  std::memset(y->hmask, 0, sizeof y->hmask);
+  // Bit 2 of element e goes to hmask[e % 32], bit e / 32.
   uint8_t low[QK_K];
-  for (int e = 0; e < QK_K; ++e) {
-    int q = L[e];
-    if (q > 3) {
-      y->hmask[e % 32] = static_cast<uint8_t>(y->hmask[e % 32] | (1 << (e / 32)));
-      q -= 4;
+  for (int m = 0; m < 32; ++m) {
+    unsigned bits = 0;
+    for (int k = 0; k < 8; ++k) {
+      const int e = m + 32 * k;
+      const bool high = L[e] > 3;
+      bits |= static_cast<unsigned>(high) << k;
+      low[e] = static_cast<uint8_t>(high ? L[e] - 4 : L[e]);
     }
-    low[e] = static_cast<uint8_t>(q);
+    y->hmask[m] = static_cast<uint8_t>(bits);
   }
   pack_2bit(low, y->qs);
 }
