@@ -50,6 +50,33 @@ describe('golden: quantizing micro-f32.gguf matches llama-quantize', () => {
   });
 });
 
+describe('golden: 16-bit inputs', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'quant-golden16-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // F16/BF16 -> F32 widens exactly and F32 -> F16/BF16 rounds back to the same bits, so the
+  // round trip must reproduce the reference file (file_type and version end up last both times).
+  it.each(['F16', 'BF16'])('micro-%s -> F32 -> back reproduces the reference file', async (preset) => {
+    const f32 = join(dir, `${preset}-as-f32.gguf`);
+    const back = join(dir, `${preset}-back.gguf`);
+    await quantizeFile(join(GOLDEN, `micro-${preset}.gguf`), f32, 'F32', { threads: 2 });
+    expect(parseGGUF(readFileSync(f32)).tensors.every((t) => t.type === T.F32)).toBe(true);
+    await quantizeFile(f32, back, preset, { threads: 2 });
+    expect(sha256(readFileSync(back))).toBe(SUMS.get(`micro-${preset}.gguf`));
+  });
+
+  it('quantizing F16 input gives the same tensors as quantizing its exact F32 widening', async () => {
+    const f32 = join(dir, 'widened.gguf');
+    await quantizeFile(join(GOLDEN, 'micro-F16.gguf'), f32, 'F32', { threads: 2 });
+    const fromF16 = join(dir, 'from-f16.gguf');
+    const fromF32 = join(dir, 'from-f32.gguf');
+    await quantizeFile(join(GOLDEN, 'micro-F16.gguf'), fromF16, 'Q4_K_M', { threads: 2 });
+    await quantizeFile(f32, fromF32, 'Q4_K_M', { threads: 2 });
+    expect(readFileSync(fromF16).equals(readFileSync(fromF32))).toBe(true);
+  });
+});
+
 // Hand-derived expectations. Notation: 2-D weights get `base`, norms stay F32,
 // and `except` lists the deviations.
 function expected(shape: DenseLlamaShape, base: T, except: Record<string, T>): Map<string, T> {
