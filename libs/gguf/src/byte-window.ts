@@ -5,7 +5,6 @@
 
 import { GGUFError } from './errors';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export class ByteWindow {
   private bytes: Buffer;
@@ -106,25 +105,11 @@ export class ByteWindow {
     return this.view.getBigInt64(this.take(8), true);
   }
 
-  /** `n` bytes decoded as strict UTF-8 (a BOM is kept, invalid sequences throw EBADUTF8). */
-  utf8(n: number, what: string): string {
-    const at = this.offset;
+  /** `n` bytes decoded as strict UTF-8 (a BOM is kept); undefined when they are not valid UTF-8. */
+  utf8(n: number): string | undefined {
     const start = this.take(n);
-    const end = start + n;
-    const b = this.bytes;
-    let ascii = true;
-    for (let i = start; i < end; i++) {
-      if (b[i] >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) return b.toString('latin1', start, end);
-    try {
-      return utf8.decode(b.subarray(start, end));
-    } catch {
-      throw new GGUFError('EBADUTF8', at, `${what} is not valid UTF-8; the writer stored raw bytes where text belongs: re-convert the file`);
-    }
+    if (!isStrictUtf8(this.bytes, start, start + n)) return undefined;
+    return this.bytes.toString('utf8', start, start + n);
   }
 
   private take(n: number): number {
@@ -144,4 +129,42 @@ export class ByteWindow {
     this.bytes = b;
     this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
+}
+
+/**
+ * Well-formed UTF-8 per the Unicode standard (what a fatal TextDecoder accepts):
+ * no overlong forms, no surrogates, nothing above U+10FFFF. Checked in place,
+ * because decoding each of a vocabulary's strings through TextDecoder is slow.
+ */
+export function isStrictUtf8(b: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  while (i < end) {
+    const c = b[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) need = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      need = 2;
+      if (c === 0xe0) lo = 0xa0;
+      else if (c === 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      need = 3;
+      if (c === 0xf0) lo = 0x90;
+      else if (c === 0xf4) hi = 0x8f;
+    } else return false;
+    if (i + need >= end) return false; // sequence cut off by the end of the string
+    const second = b[i + 1];
+    if (second < lo || second > hi) return false;
+    for (let k = 2; k <= need; k++) {
+      const cont = b[i + k];
+      if (cont < 0x80 || cont > 0xbf) return false;
+    }
+    i += need + 1;
+  }
+  return true;
 }

@@ -215,7 +215,14 @@ function* readArray(w: ByteWindow, elemType: GGUFValueType, count: bigint, key: 
   }
   const items: unknown[] = new Array(n);
   if (elemType === GGUFValueType.STRING) {
-    for (let i = 0; i < n; i++) items[i] = yield* readString(w, `element ${i} of '${key}'`);
+    const subject = `'${key}'`;
+    for (let i = 0; i < n; i++) {
+      const at = w.offset;
+      if (w.lacks(8)) yield 8;
+      const len = stringLength(w, at, subject, i);
+      if (w.lacks(len)) yield len;
+      items[i] = stringBody(w, len, at, subject, i);
+    }
   } else {
     for (let i = 0; i < n; i++) {
       if (w.lacks(minElemBytes)) yield Math.min((n - i) * minElemBytes, NUMERIC_CHUNK);
@@ -225,19 +232,40 @@ function* readArray(w: ByteWindow, elemType: GGUFValueType, count: bigint, key: 
   return { type: GGUFValueType.ARRAY, elemType, value: items } as GGUFValue;
 }
 
-function* readString(w: ByteWindow, what: string): Generator<number, string, void> {
+/** A length-prefixed string; `index` marks an array element (its label is only built for errors). */
+function* readString(w: ByteWindow, subject: string, index = -1): Generator<number, string, void> {
   const at = w.offset;
   if (w.lacks(8)) yield 8;
+  const n = stringLength(w, at, subject, index);
+  if (w.lacks(n)) yield n;
+  return stringBody(w, n, at, subject, index);
+}
+
+// readString's two halves, so loops over many strings can run them without a
+// generator per element (the hot path for tokenizer vocabularies).
+
+function stringLength(w: ByteWindow, at: number, subject: string, index: number): number {
   const len = w.u64();
   if (len > BigInt(GGUF_MAX_STRING_LENGTH)) {
-    throw new GGUFError('ETOOLARGE', at, `${what} has length ${len}, more than the 1 GiB limit; ${REGENERATE_HINT}`);
+    throw new GGUFError('ETOOLARGE', at, `${describe(subject, index)} has length ${len}, more than the 1 GiB limit; ${REGENERATE_HINT}`);
   }
   const n = Number(len);
   if (n > w.remainingInFile()) {
-    throw new GGUFError('ETRUNCATED', at, `${what} has length ${n} but only ${w.remainingInFile()} bytes remain; the file is truncated or corrupt`);
+    throw new GGUFError('ETRUNCATED', at, `${describe(subject, index)} has length ${n} but only ${w.remainingInFile()} bytes remain; the file is truncated or corrupt`);
   }
-  if (w.lacks(n)) yield n;
-  return w.utf8(n, what);
+  return n;
+}
+
+function stringBody(w: ByteWindow, n: number, at: number, subject: string, index: number): string {
+  const text = w.utf8(n);
+  if (text === undefined) {
+    throw new GGUFError('EBADUTF8', at + 8, `${describe(subject, index)} is not valid UTF-8; the writer stored raw bytes where text belongs: re-convert the file`);
+  }
+  return text;
+}
+
+function describe(subject: string, index: number): string {
+  return index < 0 ? subject : `element ${index} of ${subject}`;
 }
 
 function checkAlignment(value: GGUFValue | undefined, at: number): number {
