@@ -1,0 +1,72 @@
+import { LlamaModel } from './llama-model';
+import { sequenceBatch } from './generate-greedy';
+import { RuntimeError } from './errors';
+import { goldenModelPath } from './test-utils/golden';
+
+describe('LlamaModel', () => {
+  let model: LlamaModel;
+  beforeAll(async () => {
+    model = await LlamaModel.load(goldenModelPath('Q8_0'), { threads: 2, kvBlocks: 8, blockSize: 16 });
+  });
+  afterAll(() => model.close());
+
+  it('reads the hyper-parameters of the file', () => {
+    expect(model.hparams).toMatchObject({ nLayer: 2, nEmbd: 256, nHead: 4, nHeadKv: 2, headDim: 64, nFf: 512, nVocab: 512 });
+    // 8 blocks x 16 tokens x 2 layers x 2 kv heads x 64 dims x K,V x 2 bytes
+    expect(model.kvCacheBytes).toBe(8 * 16 * 2 * 2 * 64 * 2 * 2);
+  });
+
+  it('returns one row of n_vocab finite logits per requested row', async () => {
+    const batch = sequenceBatch(model, [510, 72, 101], 0, 0);
+    batch.logitRows = Int32Array.of(0, 2, 2);
+    const logits = await model.forward(batch);
+    expect(logits.length).toBe(3 * 512);
+    expect(logits.every(Number.isFinite)).toBe(true);
+    expect(logits.subarray(512, 1024)).toEqual(logits.subarray(1024));
+    expect(logits.subarray(0, 512)).not.toEqual(logits.subarray(512, 1024));
+  });
+
+  it('rejects inconsistent batches before running them', async () => {
+    const good = () => sequenceBatch(model, [510, 72, 101], 0, 0);
+    const cases: [string, (b: ReturnType<typeof good>) => void][] = [
+      ['token out of range', (b) => (b.tokens[1] = 512)],
+      ['slot that disagrees with the block table', (b) => (b.slotMapping[2] = 40)],
+      ['position beyond the sequence length', (b) => (b.positions[2] = 7)],
+      ['block outside the pool', (b) => (b.blockTables[0] = 8)],
+      ['logit row that is not a token', (b) => (b.logitRows = Int32Array.of(3))],
+      ['seqStarts not ending at the token count', (b) => (b.seqStarts = Int32Array.of(0, 2))],
+    ];
+    for (const [what, mutate] of cases) {
+      const b = good();
+      mutate(b);
+      await expect(model.forward(b)).rejects.toMatchObject({ name: 'RuntimeError', code: 'EBADBATCH' });
+      void what;
+    }
+    const b = good();
+    (b as unknown as { tokens: number[] }).tokens = [510, 72, 101];
+    await expect(model.forward(b)).rejects.toMatchObject({ code: 'EINVAL' });
+  });
+
+  it('runs one forward at a time and never blocks the event loop', async () => {
+    const first = model.forward(sequenceBatch(model, Array(100).fill(65), 0, 0));
+    await expect(model.forward(sequenceBatch(model, [65], 0, 7))).rejects.toMatchObject({ code: 'EBUSY' });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    await first;
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(0);
+    await expect(model.forward(sequenceBatch(model, [65], 0, 7))).resolves.toHaveLength(512);
+  });
+
+  it('fails to load what it cannot run, with typed errors', async () => {
+    await expect(LlamaModel.load('/nonexistent/model.gguf')).rejects.toThrow(/nonexistent/);
+    await expect(LlamaModel.load(goldenModelPath('Q8_0'), { threads: 0 })).rejects.toBeInstanceOf(RuntimeError);
+    await expect(LlamaModel.load(goldenModelPath('Q8_0'), { kvBlocks: 1.5 })).rejects.toMatchObject({ code: 'EINVAL' });
+  });
+
+  it('refuses work after close', async () => {
+    const m = await LlamaModel.load(goldenModelPath('Q8_0'), { threads: 1, kvBlocks: 2 });
+    m.close();
+    await expect(m.forward(sequenceBatch(m, [1], 0, 0))).rejects.toMatchObject({ code: 'ECLOSED' });
+  });
+});

@@ -1,0 +1,102 @@
+// The slice of the native addon this runtime uses (model and sampling
+// bindings, which live in libs/native/cpp/{model,sampling}), typed.
+
+import { loadAddon } from '@tessera/native';
+import { RuntimeError } from './errors';
+
+export interface NativeHParams {
+  nLayer: number;
+  nEmbd: number;
+  nHead: number;
+  nHeadKv: number;
+  headDim: number;
+  nFf: number;
+  nVocab: number;
+  nRot: number;
+  nCtxTrain: number;
+  rmsEps: number;
+  ropeFreqBase: number;
+  ropeFreqScale: number;
+}
+
+export interface NativeTensor {
+  name: string;
+  type: number;
+  dims: number[];
+  /** Absolute byte offset in the file. */
+  offset: number;
+  nBytes: number;
+}
+
+export interface NativeModelOptions {
+  threads: number;
+  kvBlocks: number;
+  blockSize: number;
+  /** 0: flash-attention roundings (the reference default), 1: standard attention. */
+  attention: number;
+}
+
+export interface NativeBatch {
+  tokens: Int32Array;
+  positions: Int32Array;
+  seqStarts: Int32Array;
+  seqLens: Int32Array;
+  blockTables: Int32Array;
+  slotMapping: Int32Array;
+  logitRows: Int32Array;
+  maxBlocksPerSeq: number;
+}
+
+export interface NativeModelHandle {
+  forward(batch: NativeBatch): Promise<Float32Array>;
+  close(): void;
+  info(): { kvCacheBytes: number; threads: number; kvBlocks: number; blockSize: number };
+}
+
+export interface NativeSampleRequest {
+  /** rows × nVocab logits. */
+  logits: Float32Array;
+  nVocab: number;
+  /** Per row, 8 floats: temperature, topK, topP, minP, repetition, presence, frequency, topLogprobs. */
+  params: Float32Array;
+  /** Per row: seed high/low 32 bits and the step counter (Uint32 triples). */
+  rng: Uint32Array;
+  /** Token histories for penalties, concatenated; historyStarts has rows + 1 offsets. */
+  history: Int32Array;
+  historyStarts: Int32Array;
+}
+
+export interface NativeSampleResult {
+  /** Per row: the chosen token. */
+  tokens: Int32Array;
+  /** Per row: log-probability of the chosen token under the raw logits. */
+  logprobs: Float32Array;
+  /** Per row, maxTop entries (token, logprob), -1/NaN padded. */
+  topTokens: Int32Array;
+  topLogprobs: Float32Array;
+  maxTop: number;
+}
+
+export interface NativeAddon {
+  LlamaModelHandle: new (
+    path: string,
+    hparams: NativeHParams,
+    tensors: NativeTensor[],
+    options: NativeModelOptions,
+  ) => NativeModelHandle;
+  sample(req: NativeSampleRequest): Promise<NativeSampleResult>;
+}
+
+/** The model and sampling bindings of @tessera/native's addon, typed. */
+export function loadNativeAddon(): NativeAddon {
+  let addon: NativeAddon;
+  try {
+    addon = loadAddon() as unknown as NativeAddon;
+  } catch (err) {
+    throw new RuntimeError('ENOADDON', (err as Error).message);
+  }
+  if (typeof addon.LlamaModelHandle !== 'function' || typeof addon.sample !== 'function') {
+    throw new RuntimeError('ENOADDON', 'the native addon lacks the model bindings; rebuild it with `node tools/build.mjs`');
+  }
+  return addon;
+}

@@ -1,0 +1,117 @@
+import { RuntimeError } from './errors';
+import { logSoftmax } from './log-softmax';
+import { RowSampling, sampleRows } from './sampling';
+
+const GREEDY: RowSampling = { temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0 };
+const RANDOM: RowSampling = { ...GREEDY, temperature: 1 };
+
+/** Logits whose softmax is exactly `probs`. */
+function logitsOf(probs: number[]): Float32Array {
+  return Float32Array.from(probs, (p) => Math.log(p));
+}
+
+/** Token frequencies over `n` seeded draws (steps 0..n-1 of one seed). */
+async function frequencies(logits: Float32Array, params: RowSampling, n: number, seed = 42): Promise<number[]> {
+  const reqs = Array.from({ length: n }, (_, step) => ({ row: 0, params, seed, step }));
+  const out = await sampleRows(logits, logits.length, reqs);
+  const counts = new Array(logits.length).fill(0);
+  for (const r of out) counts[r.token]++;
+  return counts.map((c) => c / n);
+}
+
+describe('sampleRows', () => {
+  const probs = [0.5, 0.3, 0.15, 0.05];
+  const logits = logitsOf(probs);
+
+  it('greedy picks the largest logit of each requested row', async () => {
+    const rows = Float32Array.from([0, 3, 1, 2, /* row 1 */ 5, 0, 0, 9]);
+    const out = await sampleRows(rows, 4, [
+      { row: 1, params: GREEDY, seed: 0 },
+      { row: 0, params: GREEDY, seed: 0 },
+    ]);
+    expect(out.map((r) => r.token)).toEqual([3, 1]);
+  });
+
+  it('reports log-softmax of the raw logits, best first', async () => {
+    const row = Float32Array.from([0.5, -1, 2, 1.25, 0]);
+    const [r] = await sampleRows(row, 5, [{ row: 0, params: { ...GREEDY, repetitionPenalty: 3 }, history: [2], seed: 0, topLogprobs: 3 }]);
+    const lp = logSoftmax(row);
+    expect(r.top.map(([t]) => t)).toEqual([2, 3, 0]);
+    r.top.forEach(([t, v]) => expect(v).toBeCloseTo(lp[t], 5));
+    // The penalty moved the choice (2 / 3 < 1.25) but not the reported log-probs.
+    expect(r.token).toBe(3);
+    expect(r.logprob).toBeCloseTo(lp[3], 5);
+  });
+
+  it('is reproducible for a seed and step, and varies across steps', async () => {
+    const req = (seed: number, step: number) => ({ row: 0, params: RANDOM, seed, step });
+    const a = await sampleRows(logits, 4, [req(7, 3), req(7, 3), req(2 ** 40 + 5, 3)]);
+    const b = await sampleRows(logits, 4, [req(7, 3)]);
+    expect(a[0].token).toBe(a[1].token);
+    expect(b[0].token).toBe(a[0].token);
+    const draws = await sampleRows(logits, 4, Array.from({ length: 64 }, (_, s) => req(7, s)));
+    expect(new Set(draws.map((d) => d.token)).size).toBeGreaterThan(2);
+  });
+
+  it('draws in proportion to softmax(logits / temperature)', async () => {
+    const f = await frequencies(logits, RANDOM, 4000);
+    f.forEach((x, i) => expect(Math.abs(x - probs[i])).toBeLessThan(0.03));
+    // Temperature 0.5 squares and renormalizes the probabilities.
+    const sq = probs.map((p) => p * p);
+    const z = sq.reduce((a, b) => a + b);
+    const g = await frequencies(logits, { ...RANDOM, temperature: 0.5 }, 4000);
+    g.forEach((x, i) => expect(Math.abs(x - sq[i] / z)).toBeLessThan(0.03));
+  });
+
+  it('top-k keeps the k most likely tokens', async () => {
+    const f = await frequencies(logits, { ...RANDOM, topK: 2 }, 2000);
+    expect(f[2] + f[3]).toBe(0);
+    expect(Math.abs(f[0] - 0.5 / 0.8)).toBeLessThan(0.04);
+    expect((await frequencies(logits, { ...RANDOM, topK: 1 }, 200))[0]).toBe(1);
+  });
+
+  it('top-p keeps the smallest prefix reaching p', async () => {
+    const f = await frequencies(logits, { ...RANDOM, topP: 0.7 }, 2000);
+    expect(f[2] + f[3]).toBe(0);
+    expect(f[1]).toBeGreaterThan(0.3);
+    const g = await frequencies(logits, { ...RANDOM, topP: 0.85 }, 2000);
+    expect(g[3]).toBe(0);
+    expect(g[2]).toBeGreaterThan(0.1);
+  });
+
+  it('min-p drops tokens below min_p times the best probability', async () => {
+    const f = await frequencies(logits, { ...RANDOM, minP: 0.5 }, 2000); // keeps p >= 0.25
+    expect(f[2] + f[3]).toBe(0);
+    expect(f[0] + f[1]).toBe(1);
+    const g = await frequencies(logits, { ...RANDOM, minP: 0.2 }, 2000); // keeps p >= 0.1
+    expect(g[3]).toBe(0);
+    expect(g[2]).toBeGreaterThan(0.1);
+  });
+
+  it('repetition penalty divides positive and multiplies negative logits of seen tokens', async () => {
+    const row = Float32Array.from([2, 1.5, -0.5, -0.6]);
+    const pick = async (params: RowSampling, history: number[]) => (await sampleRows(row, 4, [{ row: 0, params, history, seed: 0 }]))[0].token;
+    expect(await pick(GREEDY, [0])).toBe(0);
+    expect(await pick({ ...GREEDY, repetitionPenalty: 2 }, [0])).toBe(1); // 2 / 2 = 1 < 1.5
+    // Negative: -0.5 * 4 = -2 falls below -0.6.
+    const neg = Float32Array.from([-0.5, -0.6]);
+    const [r] = await sampleRows(neg, 2, [{ row: 0, params: { ...GREEDY, repetitionPenalty: 4 }, history: [0], seed: 0 }]);
+    expect(r.token).toBe(1);
+  });
+
+  it('presence and frequency penalties subtract per seen token and per occurrence', async () => {
+    const row = Float32Array.from([3, 1.9, 1.4]);
+    const pick = async (params: RowSampling, history: number[]) => (await sampleRows(row, 3, [{ row: 0, params, history, seed: 0 }]))[0].token;
+    expect(await pick({ ...GREEDY, presencePenalty: 1 }, [0, 0, 0])).toBe(0); // 3 - 1 = 2 > 1.9
+    expect(await pick({ ...GREEDY, presencePenalty: 1.2 }, [0])).toBe(1); // 1.8 < 1.9
+    expect(await pick({ ...GREEDY, frequencyPenalty: 0.5 }, [0])).toBe(0); // 2.5
+    expect(await pick({ ...GREEDY, frequencyPenalty: 0.6 }, [0, 0, 0, 1])).toBe(2); // 1.2, 1.3, 1.4
+  });
+
+  it('rejects bad requests with typed errors', async () => {
+    await expect(sampleRows(logits, 3, [])).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(sampleRows(logits, 4, [{ row: 1, params: GREEDY, seed: 0 }])).rejects.toBeInstanceOf(RuntimeError);
+    await expect(sampleRows(logits, 4, [{ row: 0, params: { ...GREEDY, topP: 0 }, seed: 0 }])).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(sampleRows(logits, 4, [{ row: 0, params: GREEDY, seed: -1 }])).rejects.toMatchObject({ code: 'EINVAL' });
+  });
+});

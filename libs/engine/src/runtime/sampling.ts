@@ -1,0 +1,104 @@
+// Native sampling of logits rows: penalties, temperature, top-k, top-p,
+// min-p and a seeded draw, plus top-N log-probabilities of the raw logits.
+// A draw is a pure function of (logits, params, history, seed, step), so a
+// request replays identically whatever it is batched with.
+
+import { RuntimeError, fromNative } from './errors';
+import { loadNativeAddon } from './native-addon';
+
+export interface RowSampling {
+  /** 0 (or less) means greedy. */
+  temperature: number;
+  /** 0 disables top-k. */
+  topK: number;
+  /** 1 disables top-p. */
+  topP: number;
+  /** 0 disables min-p. */
+  minP: number;
+  /** 1 disables it; > 1 divides positive / multiplies negative logits of seen tokens. */
+  repetitionPenalty: number;
+  /** Subtracted once from every seen token's logit. */
+  presencePenalty: number;
+  /** Subtracted per occurrence of a seen token. */
+  frequencyPenalty: number;
+}
+
+export interface SampleRow {
+  /** Index of the logits row to sample. */
+  row: number;
+  params: RowSampling;
+  /** Tokens the penalties look at (prompt and output so far). */
+  history?: readonly number[];
+  /** Non-negative safe integer; the draw stream of this request. */
+  seed: number;
+  /** Draw counter within the stream (e.g. tokens generated so far). Default 0. */
+  step?: number;
+  /** How many top log-probabilities to report (default 0). */
+  topLogprobs?: number;
+}
+
+export interface SampledRow {
+  token: number;
+  /** log-softmax of the raw logits at `token`. */
+  logprob: number;
+  /** Best first: [token, log-probability] of the raw logits. */
+  top: [number, number][];
+}
+
+const PARAMS_PER_ROW = 8;
+
+function checkRow(r: SampleRow, nRows: number, i: number): void {
+  const p = r.params;
+  const fail = (what: string) => {
+    throw new RuntimeError('EINVAL', `sample request ${i}: ${what}`);
+  };
+  if (!Number.isInteger(r.row) || r.row < 0 || r.row >= nRows) fail(`row ${r.row} is not one of the ${nRows} logits rows`);
+  if (!Number.isFinite(p.temperature)) fail('temperature must be finite');
+  if (!Number.isInteger(p.topK) || p.topK < 0) fail('topK must be a non-negative integer');
+  if (!(p.topP > 0 && p.topP <= 1)) fail('topP must be in (0, 1]');
+  if (!(p.minP >= 0 && p.minP <= 1)) fail('minP must be in [0, 1]');
+  if (!(p.repetitionPenalty > 0)) fail('repetitionPenalty must be > 0');
+  if (!Number.isFinite(p.presencePenalty) || !Number.isFinite(p.frequencyPenalty)) fail('penalties must be finite');
+  if (!Number.isSafeInteger(r.seed) || r.seed < 0) fail('seed must be a non-negative safe integer');
+  const step = r.step ?? 0;
+  if (!Number.isInteger(step) || step < 0 || step > 0xffffffff) fail('step must be an integer in [0, 2^32)');
+  const top = r.topLogprobs ?? 0;
+  if (!Number.isInteger(top) || top < 0 || top > 1024) fail('topLogprobs must be an integer in [0, 1024]');
+}
+
+/** Samples one token per request from rows × nVocab logits. */
+export async function sampleRows(logits: Float32Array, nVocab: number, requests: readonly SampleRow[]): Promise<SampledRow[]> {
+  if (!Number.isInteger(nVocab) || nVocab < 1 || logits.length % nVocab !== 0) {
+    throw new RuntimeError('EINVAL', `logits length ${logits.length} is not a whole number of rows of ${nVocab}`);
+  }
+  const nRows = logits.length / nVocab;
+  requests.forEach((r, i) => checkRow(r, nRows, i));
+  const n = requests.length;
+  // The native call samples row i of its own logits: gather the requested rows.
+  const gathered = new Float32Array(n * nVocab);
+  const params = new Float32Array(n * PARAMS_PER_ROW);
+  const rng = new Uint32Array(n * 3);
+  const historyStarts = new Int32Array(n + 1);
+  const history: number[] = [];
+  requests.forEach((r, i) => {
+    gathered.set(logits.subarray(r.row * nVocab, (r.row + 1) * nVocab), i * nVocab);
+    const p = r.params;
+    params.set([p.temperature, p.topK, p.topP, p.minP, p.repetitionPenalty, p.presencePenalty, p.frequencyPenalty, r.topLogprobs ?? 0], i * PARAMS_PER_ROW);
+    rng[i * 3] = Math.floor(r.seed / 2 ** 32);
+    rng[i * 3 + 1] = r.seed % 2 ** 32;
+    rng[i * 3 + 2] = r.step ?? 0;
+    for (const t of r.history ?? []) history.push(t);
+    historyStarts[i + 1] = history.length;
+  });
+  let out;
+  try {
+    out = await loadNativeAddon().sample({ logits: gathered, nVocab, params, rng, history: Int32Array.from(history), historyStarts });
+  } catch (err) {
+    throw fromNative(err);
+  }
+  return requests.map((r, i) => {
+    const top: [number, number][] = [];
+    for (let j = 0; j < (r.topLogprobs ?? 0); j++) top.push([out.topTokens[i * out.maxTop + j], out.topLogprobs[i * out.maxTop + j]]);
+    return { token: out.tokens[i], logprob: out.logprobs[i], top };
+  });
+}

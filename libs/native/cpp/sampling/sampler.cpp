@@ -1,0 +1,127 @@
+#include "sampling/sampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "sampling/rng.h"
+
+namespace tessera {
+
+namespace {
+
+double log_sum_exp(const float* x, int32_t n) {
+  float max = -std::numeric_limits<float>::infinity();
+  for (int32_t i = 0; i < n; ++i) max = std::max(max, x[i]);
+  double sum = 0.0;
+  for (int32_t i = 0; i < n; ++i) sum += std::exp(static_cast<double>(x[i]) - max);
+  return max + std::log(sum);
+}
+
+// The k largest entries of x, best first; ties go to the lower id.
+void top_ids(const float* x, int32_t n, int32_t k, std::vector<int32_t>& ids) {
+  ids.resize(n);
+  for (int32_t i = 0; i < n; ++i) ids[i] = i;
+  auto better = [x](int32_t a, int32_t b) { return x[a] > x[b] || (x[a] == x[b] && a < b); };
+  k = std::min(k, n);
+  std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), better);
+  ids.resize(k);
+}
+
+void apply_penalties(float* x, int32_t n_vocab, const SamplingParams& p, const int32_t* history, int64_t n_history,
+                     std::vector<int32_t>& sorted) {
+  if (n_history == 0 || (p.repetition_penalty == 1.0f && p.presence_penalty == 0.0f && p.frequency_penalty == 0.0f)) {
+    return;
+  }
+  sorted.assign(history, history + n_history);
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t i = 0; i < sorted.size();) {
+    size_t j = i;
+    while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
+    const int32_t tok = sorted[i];
+    const float count = static_cast<float>(j - i);
+    i = j;
+    if (tok < 0 || tok >= n_vocab) continue;
+    float& v = x[tok];
+    if (p.repetition_penalty != 1.0f) v = v > 0 ? v / p.repetition_penalty : v * p.repetition_penalty;
+    v -= count * p.frequency_penalty + p.presence_penalty;
+  }
+}
+
+int32_t argmax(const float* x, int32_t n) {
+  int32_t best = 0;
+  for (int32_t i = 1; i < n; ++i) {
+    if (x[i] > x[best]) best = i;
+  }
+  return best;
+}
+
+// Draws from softmax(x / temperature) restricted by top-k, top-p, min-p.
+int32_t draw(float* x, int32_t n, const SamplingParams& p, std::vector<int32_t>& ids, std::vector<double>& probs) {
+  const float inv_t = 1.0f / p.temperature;
+  for (int32_t i = 0; i < n; ++i) x[i] *= inv_t;
+  // Top-k and top-p need candidates best first; otherwise every token is a
+  // candidate in id order and nothing is sorted.
+  const int32_t k = (p.top_k > 0 && p.top_k < n) ? p.top_k : n;
+  const bool sorted = k < n || p.top_p < 1.0f;
+  if (sorted) {
+    top_ids(x, n, k, ids);
+  } else {
+    ids.resize(n);
+    for (int32_t i = 0; i < n; ++i) ids[i] = i;
+  }
+  float max = -std::numeric_limits<float>::infinity();
+  for (int32_t id : ids) max = std::max(max, x[id]);
+  probs.resize(ids.size());
+  double total = 0.0;
+  for (size_t i = 0; i < ids.size(); ++i) total += probs[i] = std::exp(static_cast<double>(x[ids[i]]) - max);
+  size_t keep = ids.size();
+  if (p.top_p < 1.0f) {  // smallest prefix whose mass reaches top_p
+    double cum = 0.0;
+    for (size_t i = 0; i < keep; ++i) {
+      cum += probs[i] / total;
+      if (cum >= p.top_p) {
+        keep = i + 1;
+        break;
+      }
+    }
+  }
+  if (p.min_p > 0.0f) {  // the best token has probs == 1: keep probs >= min_p
+    size_t w = 0;
+    for (size_t i = 0; i < keep; ++i) {
+      if (probs[i] >= p.min_p) {
+        ids[w] = ids[i];
+        probs[w++] = probs[i];
+      }
+    }
+    keep = w;
+  }
+  double kept = 0.0;
+  for (size_t i = 0; i < keep; ++i) kept += probs[i];
+  const double target = uniform01(p.seed, p.step) * kept;
+  double cum = 0.0;
+  for (size_t i = 0; i < keep; ++i) {
+    cum += probs[i];
+    if (target < cum) return ids[i];
+  }
+  return ids[keep - 1];
+}
+
+}  // namespace
+
+SampleResult sample_row(const float* logits, int32_t n_vocab, const SamplingParams& p, const int32_t* history,
+                        int64_t n_history, SamplerScratch& s) {
+  SampleResult r;
+  const double lse = log_sum_exp(logits, n_vocab);
+  if (p.top_logprobs > 0) {
+    top_ids(logits, n_vocab, p.top_logprobs, s.ids);
+    for (int32_t id : s.ids) r.top.emplace_back(id, static_cast<float>(logits[id] - lse));
+  }
+  s.work.assign(logits, logits + n_vocab);
+  apply_penalties(s.work.data(), n_vocab, p, history, n_history, s.history);
+  r.token = p.temperature <= 0.0f ? argmax(s.work.data(), n_vocab) : draw(s.work.data(), n_vocab, p, s.ids, s.probs);
+  r.logprob = static_cast<float>(logits[r.token] - lse);
+  return r;
+}
+
+}  // namespace tessera
