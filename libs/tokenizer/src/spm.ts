@@ -58,10 +58,21 @@ export function encodeSentencePiece(text: string, vocab: Vocab, out: number[]): 
   }
 }
 
+/**
+ * Spells a symbol as its UTF-8 byte tokens (<0xXX>, or a one-byte token). If
+ * the vocabulary lacks any of them, the symbol becomes one unknown token
+ * instead (the reference aborts here).
+ */
 function pushByteFallback(symbol: string, vocab: Vocab, out: number[]): void {
+  const ids: number[] = [];
   for (const b of utf8.encode(symbol)) {
     const hex = `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
-    const id = vocab.ids.get(hex) ?? (b < 0x80 ? vocab.ids.get(String.fromCharCode(b)) : undefined) ?? vocab.unkId;
-    if (id !== undefined) out.push(id);
+    const id = vocab.ids.get(hex) ?? (b < 0x80 ? vocab.ids.get(String.fromCharCode(b)) : undefined);
+    if (id === undefined) {
+      if (vocab.unkId !== undefined) out.push(vocab.unkId);
+      return;
+    }
+    ids.push(id);
   }
+  out.push(...ids);
 }

@@ -176,7 +176,7 @@ export class Tokenizer {
   }
 
   /** Text of the ids. Bytes are joined before decoding, so characters split across tokens come out whole. */
-  decode(ids: readonly number[], options: DecodeOptions = {}): string {
+  decode(ids: Iterable<number>, options: DecodeOptions = {}): string {
     const chunks: Uint8Array[] = [];
     let first = true;
     for (const id of ids) {
