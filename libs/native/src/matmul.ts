@@ -32,7 +32,7 @@ interface MatmulAddon {
   matmulActivationRowBytes(type: number, cols: number): number;
   matmulQuantizeActivations(type: number, x: Float32Array, cols: number): Buffer;
   matmulRun(type: number, w: Uint8Array, rows: number, cols: number, xq: Uint8Array, nTokens: number, path: MatmulPath): Float32Array;
-  matmulTime(type: number, w: Uint8Array, rows: number, cols: number, xq: Uint8Array, nTokens: number, path: MatmulPath, iterations: number): number;
+  matmulTime(type: number, w: Uint8Array, rows: number, cols: number, xq: Uint8Array, nTokens: number, path: MatmulPath, iterations: number, copies: number): number;
   matmulBestPath(): Exclude<MatmulPath, 'auto'>;
 }
 
@@ -105,11 +105,19 @@ export function matmul(a: MatmulArgs): Float32Array {
   return addon().matmulRun(a.type, a.weights, a.rows, a.cols, a.xq, a.nTokens, path);
 }
 
-/** Mean seconds per product over `iterations` runs on one thread (benchmarks). */
-export function timeMatmul(a: MatmulArgs, iterations: number): number {
+/**
+ * Mean seconds per product over `iterations` runs on one thread (benchmarks).
+ * `weights` may hold `copies` matrices back to back, used in turn, so that a
+ * buffer larger than the caches streams from memory like a model's weights.
+ */
+export function timeMatmul(a: MatmulArgs, iterations: number, copies = 1): number {
   const path = checkProduct(a);
   checkCount('iterations', iterations);
-  return addon().matmulTime(a.type, a.weights, a.rows, a.cols, a.xq, a.nTokens, path, iterations);
+  checkCount('copies', copies);
+  const t = findTypeTraits(a.type)!;
+  const matrixBytes = (a.cols / t.blockSize) * t.typeSize * a.rows;
+  if (a.weights.byteLength < matrixBytes * copies) throw invalid(`weights must hold ${copies} matrices of ${matrixBytes} bytes`);
+  return addon().matmulTime(a.type, a.weights, a.rows, a.cols, a.xq, a.nTokens, path, iterations, copies);
 }
 
 /** The instruction set 'auto' uses on this CPU. */

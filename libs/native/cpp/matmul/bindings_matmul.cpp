@@ -4,7 +4,9 @@
 //   matmulQuantizeActivations(wtype, x: Float32Array, cols) -> Buffer (one row per cols floats)
 //   matmulRun(wtype, w: Uint8Array, rows, cols, xq: Uint8Array, nTokens, path) -> Float32Array
 //     (nTokens x rows, token-major); path: 'auto' | 'scalar' | 'avx2' | 'avx512'
-//   matmulTime(wtype, w, rows, cols, xq, nTokens, path, iterations) -> seconds per product
+//   matmulTime(wtype, w, rows, cols, xq, nTokens, path, iterations, copies) -> seconds per
+//     product; w holds `copies` matrices used in turn, so a large w streams from memory
+//     as a real model's weights do
 //   matmulBestPath() -> 'avx512' | 'avx2' | 'scalar'
 // The TS wrapper (src/matmul.ts) validates with friendly messages; the checks
 // here keep a direct caller from reading out of bounds.
@@ -175,13 +177,22 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
 Napi::Value Time(const Napi::CallbackInfo& info) {
   Product p;
   if (!read_product(info, &p)) return info.Env().Undefined();
-  int64_t iterations;
+  int64_t iterations, copies = 1;
   if (info.Length() < 8 || !read_count(info[7], 1, 1 << 24, &iterations))
     return throw_coded(info.Env(), "EINVAL", "iterations must be a positive integer");
+  if (info.Length() > 8 && !info[8].IsUndefined() && !read_count(info[8], 1, 1 << 20, &copies))
+    return throw_coded(info.Env(), "EINVAL", "copies must be a positive integer");
+  const size_t matrix_bytes = p.w.row_bytes * static_cast<size_t>(p.w.rows);
+  if (info[1].As<Napi::TypedArray>().ByteLength() < matrix_bytes * static_cast<size_t>(copies))
+    return throw_coded(info.Env(), "EINVAL", "weights is shorter than copies matrices");
   Napi::Float32Array y = Napi::Float32Array::New(info.Env(), p.w.rows * p.n_tokens);
+  const auto* first = static_cast<const uint8_t*>(p.w.data);
   run_product(p, y.Data());  // warm-up
   const auto t0 = std::chrono::steady_clock::now();
-  for (int64_t i = 0; i < iterations; ++i) run_product(p, y.Data());
+  for (int64_t i = 0; i < iterations; ++i) {
+    p.w.data = first + static_cast<size_t>(i % copies) * matrix_bytes;
+    run_product(p, y.Data());
+  }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return Napi::Number::New(info.Env(), s / static_cast<double>(iterations));
 }
