@@ -4,11 +4,10 @@
 import { GGMLType } from '@tessera/native';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readGGUF } from './reader';
-import { readTensorData } from './tensor-data';
+import { OpenGGUF } from './open-gguf';
 import { GGUFWriter } from './writer';
 
 const GOLDEN = join(__dirname, '../../../../shared/golden/micro');
@@ -46,15 +45,15 @@ describe('golden micro files', () => {
 
   it.each(files)('%s: read → write reproduces the file byte for byte', async (name) => {
     const src = join(GOLDEN, name);
-    const file = await readGGUF(src, { chunkSize: 4096 });
+    const input = await OpenGGUF.open(src, { chunkSize: 4096 });
+    const { file } = input;
     const out = join(dir, name);
     const writer = await GGUFWriter.create(out, { alignment: file.alignment, version: file.version as 2 | 3, sha256: true }, file.kv);
-    for (const t of file.tensors) writer.addTensor(t);
-    const handle = await open(src, 'r');
+    writer.addTensors(file.tensors);
     try {
-      for (const t of file.tensors) await writer.writeTensor(t.name, () => readTensorData(handle, file, t));
+      for (const t of file.tensors) await writer.writeTensor(t.name, () => input.readTensor(t));
     } finally {
-      await handle.close();
+      await input.close();
     }
     const result = await writer.finish();
     const original = readFileSync(src);

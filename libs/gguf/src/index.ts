@@ -12,3 +12,4 @@ export * from './build-gguf';
 export * from './llama-hparams';
 // The tensor type table lives in native (the lowest layer); gguf is how the rest of the repo reaches it.
 export { GGMLType, GGML_TYPE_COUNT, findTypeTraits, rowSize, typeTraits, typeTraitsByName, type TypeTraits } from '@tessera/native';
+export * from './open-gguf';

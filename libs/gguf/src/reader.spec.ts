@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GGUFError, GGUFErrorCode } from './errors';
+import { OpenGGUF } from './open-gguf';
 import { parseGGUF, readGGUF } from './reader';
 import { RawGGUF, everyValueType, tinyGGUF } from './test-fixtures';
 import { GGUFValueType } from './values';
@@ -245,6 +246,23 @@ describe('readGGUF (file, incremental)', () => {
     const path = join(dir, 'data.gguf');
     writeFileSync(path, bytes);
     expect((await readGGUF(path, { chunkSize: 8 })).tensors).toHaveLength(4);
+  });
+
+  it('OpenGGUF reads header and tensors from one handle, and rejects non-GGUF files', async () => {
+    const path = join(dir, 'open.gguf');
+    writeFileSync(path, tinyGGUF());
+    const g = await OpenGGUF.open(path, { chunkSize: 5 });
+    try {
+      const norm = await g.readTensor('norm.weight');
+      expect(Array.from(norm.subarray(0, 3))).toEqual([7, 38, 69]);
+      const floats = [];
+      for await (const { tensor } of g.tensorsF32()) floats.push(tensor.name);
+      expect(floats).toEqual(['norm.weight', 'half']);
+    } finally {
+      await g.close();
+    }
+    writeFileSync(join(dir, 'text.gguf'), 'hello, this is not a model file');
+    await expect(OpenGGUF.open(join(dir, 'text.gguf'))).rejects.toMatchObject({ code: 'EBADMAGIC' });
   });
 
   it('fails on a missing file with the fs error', async () => {

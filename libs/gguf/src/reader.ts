@@ -1,7 +1,7 @@
 // Two drivers for the header parser: a whole buffer in memory, and a file read
 // window by window (only the header region is ever read, never tensor data).
 
-import { open } from 'node:fs/promises';
+import { FileHandle, open } from 'node:fs/promises';
 import { ByteWindow } from './byte-window';
 import { GGUFError } from './errors';
 import { GGUFFile, ParseOptions, parseHeader } from './parse-header';
@@ -36,19 +36,24 @@ export function parseGGUF(bytes: Uint8Array, opts: ParseBytesOptions = {}): GGUF
 
 /** Reads and validates the header of the GGUF file at `path`. */
 export async function readGGUF(path: string, opts: ReadOptions = {}): Promise<GGUFFile> {
-  const chunkSize = opts.chunkSize ?? 1 << 20;
-  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`);
   const handle = await open(path, 'r');
   try {
-    const { size } = await handle.stat();
-    const window = new ByteWindow(new Uint8Array(0), size);
-    const steps = parseHeader(window, opts);
-    for (let r = steps.next(); ; r = steps.next()) {
-      if (r.done) return r.value;
-      await refill(window, r.value, chunkSize, (buf, off, len, pos) => handle.read(buf, off, len, pos));
-    }
+    return await readGGUFFrom(handle, opts);
   } finally {
     await handle.close();
+  }
+}
+
+/** Same as readGGUF, on a file that is already open (reads from offset 0 with positional reads). */
+export async function readGGUFFrom(handle: FileHandle, opts: ReadOptions = {}): Promise<GGUFFile> {
+  const chunkSize = opts.chunkSize ?? 1 << 20;
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`);
+  const { size } = await handle.stat();
+  const window = new ByteWindow(new Uint8Array(0), size);
+  const steps = parseHeader(window, opts);
+  for (let r = steps.next(); ; r = steps.next()) {
+    if (r.done) return r.value;
+    await refill(window, r.value, chunkSize, (buf, off, len, pos) => handle.read(buf, off, len, pos));
   }
 }
 

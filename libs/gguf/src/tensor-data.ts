@@ -54,11 +54,19 @@ export function toFloat32(type: GGMLType, bytes: Uint8Array, name = 'tensor'): F
   }
 }
 
-/** Streams the float tensors of a file in header order, one at a time. */
+/** True for the types toFloat32 can widen. */
+export function isFloatType(type: GGMLType): boolean {
+  return type === GGMLType.F32 || type === GGMLType.F16 || type === GGMLType.BF16;
+}
+
+/**
+ * Streams tensors as floats in header order, one at a time. By default only the
+ * F32/F16/BF16 ones; a filter that picks a quantized tensor gets EBADTENSORTYPE.
+ */
 export async function* iterateTensorsF32(
   handle: OpenFile,
   file: GGUFFile,
-  filter: (t: GGUFTensorInfo) => boolean = () => true,
+  filter: (t: GGUFTensorInfo) => boolean = (t) => isFloatType(t.type),
 ): AsyncGenerator<{ tensor: GGUFTensorInfo; data: Float32Array }> {
   for (const tensor of file.tensors) {
     if (!filter(tensor)) continue;

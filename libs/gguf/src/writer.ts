@@ -72,6 +72,12 @@ export class GGUFWriter {
     return this;
   }
 
+  /** Declares several tensors at once (see addTensor). */
+  addTensors(specs: Iterable<TensorSpec>): this {
+    for (const spec of specs) this.addTensor(spec);
+    return this;
+  }
+
   /** Declares the next tensor; data must later be written in declaration order. Returns its data size. */
   addTensor(spec: TensorSpec): number {
     this.expect('declaring', 'add a tensor');
@@ -147,7 +153,7 @@ export class GGUFWriter {
   }
 
   private async writeData(t: PlacedTensor, data: TensorData): Promise<number> {
-    if (data instanceof Uint8Array) {
+    if (ArrayBuffer.isView(data)) {
       await this.checkedPut(t, data, 0);
       return data.byteLength;
     }
@@ -166,7 +172,7 @@ export class GGUFWriter {
 
   /** Refuses to write past a tensor's size, so a wrong producer cannot corrupt the next tensor's slot. */
   private async checkedPut(t: PlacedTensor, bytes: Uint8Array, already: number): Promise<void> {
-    if (!(bytes instanceof Uint8Array)) {
+    if (!ArrayBuffer.isView(bytes)) {
       throw new GGUFError('ESIZE', -1, `tensor '${t.name}' data must be a Uint8Array (Buffer), got ${typeof bytes}`);
     }
     if (already + bytes.byteLength > t.nBytes) {
