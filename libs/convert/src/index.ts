@@ -12,3 +12,6 @@ export { BYTE_TO_UNICODE, UNICODE_TO_BYTE, toByteLevel } from './synth/bytes-to-
 export { PRESETS, presetShape, type ModelShape, type PresetName } from './synth/presets';
 export { synthGguf, SYNTH_BOS, SYNTH_EOS, type SynthGgufOptions } from './synth/synth-gguf';
 export { CHATML_TEMPLATE } from './synth/chat-template';
+export { synthHfModel, type SynthHfOptions, type SynthHfResult } from './synth/synth-hf';
+export { buildSpmVocab, type SpmVocab } from './synth/spm-vocab';
+export { writeSafetensors, type SafetensorsTensorSource } from './safetensors/writer';
