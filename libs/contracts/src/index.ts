@@ -1,1 +1,2 @@
-export {};
+export * from './error-codes';
+export * from './proto-path';
