@@ -111,4 +111,16 @@ describe('SIMD kernels agree with the scalar reference', () => {
       expect(Buffer.from(backSimd.buffer).equals(Buffer.from(back.buffer))).toBe(true);
     },
   );
+
+  it.each([GGMLType.IQ4_NL, GGMLType.IQ4_XS])('type %i: the codebook search agrees on NaN, infinities and extremes', (type) => {
+    const data = gaussian(256 * 16, 23);
+    const specials = [NaN, Infinity, -Infinity, 3e38, -3e38, 1e-30, -0, 0, 1e-45];
+    for (let i = 0; i < data.length; i += 37) data[i] = specials[(i / 37) % specials.length | 0];
+    for (let i = 0; i < 32; i++) data[512 + i] = 0; // an all-zero block
+    const imatrix = Float32Array.from({ length: 256 }, (_, i) => (i % 50 === 0 ? 0 : 1 + (i % 7)));
+    for (const weights of [undefined, imatrix]) {
+      const scalar = withPath('scalar', () => quantizeSync(type, data, 256, { imatrix: weights }));
+      expect(quantizeSync(type, data, 256, { imatrix: weights }).equals(scalar)).toBe(true);
+    }
+  });
 });

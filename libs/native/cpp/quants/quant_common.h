@@ -1,6 +1,11 @@
 // Numeric primitives every quantizer shares. They must reproduce the reference
 // implementation bit for bit (see §0 of the reference notes), so each one is
 // written against IEEE float32 semantics and compiled with -ffp-contract=off.
+//
+// The helpers are `static inline` on purpose: this header is also included by
+// *_avx2 / *_avx512 files, and with external linkage the linker could keep
+// one of those AVX-compiled copies for every caller, scalar paths included,
+// which would crash on a CPU without AVX.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -12,13 +17,13 @@ namespace tessera {
 // GROUP_MAX_EPS).
 constexpr float kGroupMaxEps = 1e-15f;
 
-inline uint32_t float_bits(float f) {
+static inline uint32_t float_bits(float f) {
   uint32_t u;
   std::memcpy(&u, &f, sizeof u);
   return u;
 }
 
-inline float bits_float(uint32_t u) {
+static inline float bits_float(uint32_t u) {
   float f;
   std::memcpy(&f, &u, sizeof f);
   return f;
@@ -28,14 +33,14 @@ inline float bits_float(uint32_t u) {
 // Adding 1.5 * 2^23 pushes the fraction out of the float's mantissa, so the
 // float adder does the rounding (in the default round-to-nearest-even mode)
 // and the integer is left in the low 22 mantissa bits, offset by 2^22.
-inline int nearest_int(float x) {
+static inline int nearest_int(float x) {
   const float shifted = x + 12582912.0f;
   const int32_t bits = static_cast<int32_t>(float_bits(shifted));
   return (bits & 0x007fffff) - 0x00400000;
 }
 
 // IEEE half -> float. Every half is exactly representable as a float.
-inline float fp16_to_fp32(uint16_t h) {
+static inline float fp16_to_fp32(uint16_t h) {
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
   const uint32_t exp = (h >> 10) & 0x1fu;
   uint32_t mant = h & 0x3ffu;
@@ -55,7 +60,7 @@ inline float fp16_to_fp32(uint16_t h) {
 // +-inf, every NaN becomes the quiet NaN 0x7e00 with the sign kept (this is
 // what the reference's software conversion produces, and it differs from
 // hardware F16C only in that NaN case).
-inline uint16_t fp32_to_fp16(float f) {
+static inline uint16_t fp32_to_fp16(float f) {
   const uint32_t x = float_bits(f);
   const uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
   const uint32_t abs = x & 0x7fffffffu;
@@ -83,10 +88,10 @@ inline uint16_t fp32_to_fp16(float f) {
 }
 
 // bfloat16 is the top half of a float.
-inline float bf16_to_fp32(uint16_t h) { return bits_float(static_cast<uint32_t>(h) << 16); }
+static inline float bf16_to_fp32(uint16_t h) { return bits_float(static_cast<uint32_t>(h) << 16); }
 
 // float -> bfloat16 with round-to-nearest-even; NaN is kept but forced quiet.
-inline uint16_t fp32_to_bf16(float f) {
+static inline uint16_t fp32_to_bf16(float f) {
   const uint32_t x = float_bits(f);
   if ((x & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((x >> 16) | 0x40u);
   return static_cast<uint16_t>((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
@@ -96,18 +101,19 @@ inline uint16_t fp32_to_bf16(float f) {
 
 namespace tessera {
 
-// Index of the entry of an ascending table closest to x; an exact midpoint
-// goes to the upper entry (the lower one wins only when strictly closer).
-// Used by the non-linear IQ4 codebook search.
-inline int nearest_table_index(const int8_t* values, int n, float x) {
-  if (x <= values[0]) return 0;
-  if (x >= values[n - 1]) return n - 1;
-  int lo = 0, hi = n - 1;  // invariant: values[lo] <= x < values[hi]
-  while (hi - lo > 1) {
-    const int mid = (lo + hi) / 2;
-    if (x < values[mid]) hi = mid; else lo = mid;
-  }
-  return (x - values[hi - 1] < values[hi] - x) ? hi - 1 : hi;
+// Index of the entry of a strictly ascending table closest to x; an exact
+// midpoint goes to the upper entry (the lower one wins only when strictly
+// closer); x below the table gives 0, above it n - 1, NaN gives n - 1.
+// Counting the entries not above x finds the bracketing pair without data-
+// dependent branches (a binary search here mispredicts on almost every
+// step); the result equals a bisection's, NaN included, because "not
+// (x < v)" is true for NaN just as a bisection's comparisons steer it to
+// the top.
+template <typename Value>
+static inline int nearest_table_index(const Value* values, int n, float x) {
+  int lo = 0;  // values[lo] <= x < values[lo + 1], clamped to [0, n - 2]
+  for (int i = 1; i < n - 1; ++i) lo += !(x < values[i]);
+  return (x - values[lo] < values[lo + 1] - x) ? lo : lo + 1;
 }
 
 }  // namespace tessera
