@@ -203,4 +203,14 @@ describe('quantizeFile (container logic, stand-in kernels)', () => {
     expect(plan.sizeIn).toBe(readFileSync(SRC).length);
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it('applies manual tensor types given by name', async () => {
+    const out = join(dir, 'manual.gguf');
+    const result = await quantizeFile(SRC, out, 'Q8_0', { kernels: fakeKernels(), tensorTypes: [{ pattern: 'attn_q', type: 'f16' }] });
+    const types = new Map(result.tensors.map((t) => [t.name, t.toType]));
+    expect(types.get('blk.0.attn_q.weight')).toBe(GGMLType.F16);
+    expect(types.get('blk.1.attn_q.weight')).toBe(GGMLType.F16);
+    expect(types.get('blk.0.attn_k.weight')).toBe(GGMLType.Q8_0);
+    expect(parseGGUF(readFileSync(out)).tensorsByName.get('blk.1.attn_q.weight')?.type).toBe(GGMLType.F16);
+  });
 });

@@ -37,6 +37,8 @@ export interface QuantizeFileOptions {
   readonly outputTensorType?: GGMLType | string;
   /** A ggml type (id or name) for token_embd.weight. */
   readonly tokenEmbeddingType?: GGMLType | string;
+  /** Manual types by tensor-name regex, e.g. [{ pattern: 'attn_v', type: 'q8_0' }] (llama-quantize --tensor-type). */
+  readonly tensorTypes?: ReadonlyArray<{ readonly pattern: string | RegExp; readonly type: GGMLType | string }>;
   /** Kernel implementation; defaults to @tessera/native. */
   readonly kernels?: QuantKernels;
 }
@@ -94,6 +96,7 @@ export async function prepareQuantization(inPath: string, preset: QuantPreset | 
     allowRequantize: options.allowRequantize,
     outputTensorType: parseTypeOption(options.outputTensorType, 'outputTensorType'),
     tokenEmbeddingType: parseTypeOption(options.tokenEmbeddingType, 'tokenEmbeddingType'),
+    tensorTypeOverrides: options.tensorTypes?.map((o) => ({ pattern: o.pattern, type: parseTypeOption(o.type, `tensorTypes[${String(o.pattern)}]`)! })),
   });
   plan.forEach(checkConvertible);
   return { preset: p, input, imatrix, plan };

@@ -265,3 +265,25 @@ describe('preset mixes on a 2-layer micro model (types read from the reference f
     expect(plan(MICRO, preset)).toEqual(expected(MICRO, base, exceptions));
   });
 });
+
+describe('manual tensor type overrides', () => {
+  const MINI: DenseLlamaShape = { layers: 2, embd: 256, ffn: 512, heads: 4, kvHeads: 2, vocab: 512 };
+  it('the first matching regex wins over the mix, and the counters only move for mixed tensors', () => {
+    const m = plan(MINI, 'Q4_K_M', {
+      tensorTypeOverrides: [
+        { pattern: 'blk\\.0\\.attn_v', type: T.Q8_0 },
+        { pattern: /attn_v/, type: T.Q5_K },
+        { pattern: 'ffn_up', type: T.Q4_0 },
+      ],
+    });
+    expect(m.get('blk.0.attn_v.weight')).toBe(T.Q8_0);
+    expect(m.get('blk.1.attn_v.weight')).toBe(T.Q5_K);
+    expect(m.get('blk.0.ffn_up.weight')).toBe(T.Q4_0);
+    expect(m.get('blk.1.ffn_down.weight')).toBe(T.Q6_K); // untouched mix
+    expect(m.get('blk.0.attn_q.weight')).toBe(T.Q4_K);
+  });
+  it('overridden types still fall back when the row does not divide', () => {
+    const odd: DenseLlamaShape = { ...MINI, embd: 576, heads: 9, kvHeads: 3 };
+    expect(plan(odd, 'Q4_0', { tensorTypeOverrides: [{ pattern: 'attn_q', type: T.Q6_K }] }).get('blk.0.attn_q.weight')).toBe(T.Q8_0);
+  });
+});

@@ -39,6 +39,14 @@ export interface TypeRuleOptions {
   readonly tokenEmbeddingType?: GGMLType;
   /** Allow tensors that are already quantized to be quantized to another type. */
   readonly allowRequantize?: boolean;
+  /** Manual types by tensor-name regex (llama-quantize --tensor-type); the first match wins over the mix. */
+  readonly tensorTypeOverrides?: readonly TensorTypeOverride[];
+}
+
+export interface TensorTypeOverride {
+  /** Searched anywhere in the name, like std::regex_search. */
+  readonly pattern: string | RegExp;
+  readonly type: GGMLType;
 }
 
 export interface TensorDescriptor {
@@ -142,8 +150,11 @@ function chooseType(mix: MixState, t: TensorDescriptor, preset: QuantPreset, opt
   }
   // F16/BF16/F32 presets are plain conversions: no mix, no fallback.
   if (!isQuantizedType(preset.defaultType)) return preset.defaultType;
-  const mixed = options.pure ? preset.defaultType : mix.typeFor(t, category, preset.defaultType, options);
-  return fallbackType(mixed, t.dims[0]);
+  const manual = options.tensorTypeOverrides?.find((o) => new RegExp(o.pattern).test(t.name));
+  let chosen = preset.defaultType;
+  if (manual) chosen = manual.type;
+  else if (!options.pure) chosen = mix.typeFor(t, category, preset.defaultType, options);
+  return fallbackType(chosen, t.dims[0]);
 }
 
 const FT = LlamaFileType;
