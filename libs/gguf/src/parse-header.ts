@@ -78,11 +78,13 @@ export function* parseHeader(w: ByteWindow, opts: ParseOptions = {}): Generator<
 
   const tensors: GGUFTensorInfo[] = [];
   const tensorsByName = new Map<string, GGUFTensorInfo>();
+  const cNames = new Set<string>();
   const declaredOffsets: { value: bigint; at: number }[] = [];
   for (let i = 0; i < nTensors; i++) {
-    const { info, offset } = yield* readTensorInfo(w, i, tensorsByName);
+    const { info, offset } = yield* readTensorInfo(w, i, cNames);
     tensors.push(info);
     tensorsByName.set(info.name, info);
+    cNames.add(info.name.split('\0', 1)[0]);
     declaredOffsets.push(offset);
   }
 
@@ -282,7 +284,7 @@ function checkAlignment(value: GGUFValue | undefined, at: number): number {
 function* readTensorInfo(
   w: ByteWindow,
   index: number,
-  seen: ReadonlyMap<string, GGUFTensorInfo>,
+  seen: ReadonlySet<string>,
 ): Generator<number, { info: GGUFTensorInfo; offset: { value: bigint; at: number } }, void> {
   const nameAt = w.offset;
   const name = yield* readString(w, `name of tensor ${index}`);
@@ -290,8 +292,10 @@ function* readTensorInfo(
   if (nameBytes >= GGML_MAX_NAME) {
     throw new GGUFError('EBADNAME', nameAt, `tensor ${index} name is ${nameBytes} bytes, the limit is ${GGML_MAX_NAME - 1}; rename the tensor`);
   }
-  if (seen.has(name)) {
-    throw new GGUFError('EDUPTENSOR', nameAt, `tensor name '${name}' appears twice; ${REGENERATE_HINT}`);
+  // ggml compares names as C strings, so two names equal up to a NUL clash there.
+  const cName = name.split('\0', 1)[0];
+  if (seen.has(cName)) {
+    throw new GGUFError('EDUPTENSOR', nameAt, `tensor name '${cName}' appears twice; ${REGENERATE_HINT}`);
   }
   const dims = yield* readDims(w, name);
   const typeAt = w.offset;

@@ -170,9 +170,11 @@ describe('parseGGUF rejects', () => {
     expectCode(withTensors((r) => r.tensorInfo('x'.repeat(64), [4], GGMLType.F32, 0), 1, 32), 'EBADNAME');
   });
 
-  it('EDUPTENSOR', () => {
+  it('EDUPTENSOR, comparing names up to a NUL as ggml does', () => {
     const b = withTensors((r) => r.tensorInfo('t', [8], GGMLType.F32, 0).tensorInfo('t', [8], GGMLType.F32, 32), 2, 64);
-    expectCode(b, 'EDUPTENSOR');
+    expectCode(b, 'EDUPTENSOR', 24 + 45 + 33);
+    const nul = withTensors((r) => r.tensorInfo('t\0a', [8], GGMLType.F32, 0).tensorInfo('t\0b', [8], GGMLType.F32, 32), 2, 64);
+    expectCode(nul, 'EDUPTENSOR');
   });
 
   it('EBADDIMS for too many dims, negative dims and element-count overflow', () => {
