@@ -28,7 +28,7 @@ export class SafetensorsFile {
     }
     try {
       const size = (await fh.stat()).size;
-      const first8 = Buffer.alloc(8);
+      const first8 = Buffer.alloc(Math.min(8, size));
       await readFully(fh, first8, 0, label);
       const len = parseHeaderLength(first8, size, label);
       const json = Buffer.alloc(len);
