@@ -25,10 +25,6 @@ inline void pack_2bit(const uint8_t* L, uint8_t* qs) {
   }
 }
 
-inline int unpack_2bit(const uint8_t* qs, int e) {
-  return (qs[32 * (e / 128) + e % 32] >> (2 * ((e % 128) / 32))) & 3;
-}
-
 // Q3_K sub-block scales: sixteen 6-bit codes in 12 bytes. The low nibble of
 // code j sits in byte j (j < 8, low half) or byte j-8 (high half); the top two
 // bits sit in byte 8 + j%4 at bit 2*(j/4).
