@@ -39,19 +39,23 @@ export const CUDA_ADDON_PATH = join(PACKAGE_DIR, 'build', 'Release', 'tessera_na
 
 let cached: NativeAddon | undefined;
 
-/** The CPU addon; throws NativeError('ENOADDON') with the fix when it cannot load. */
-export function loadAddon(): NativeAddon {
-  if (cached) return cached;
+/** Loads an addon binary; throws NativeError('ENOADDON') with the fix when it cannot. */
+export function loadAddonFrom(path: string): NativeAddon {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    cached = require(ADDON_PATH) as NativeAddon;
+    return require(path) as NativeAddon;
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
     throw new NativeError(
       'ENOADDON',
-      `the native addon could not be loaded from ${ADDON_PATH} (${reason}); run \`npm run build\` at the repository root to compile it`,
+      `the native addon could not be loaded from ${path} (${reason}); run \`npm run build\` at the repository root to compile it`,
       { cause: err },
     );
   }
+}
+
+/** The CPU addon, loaded on first use. */
+export function loadAddon(): NativeAddon {
+  cached ??= loadAddonFrom(ADDON_PATH);
   return cached;
 }

@@ -212,3 +212,25 @@ describe('async behaviour', () => {
     expect(await quantize(GGMLType.Q4_1, x, 1024, { signal: controller.signal })).toEqual(quantizeSync(GGMLType.Q4_1, x, 1024));
   });
 });
+
+describe('memory views', () => {
+  it('quantizes a Float32Array view at an offset like a copy', async () => {
+    const x = gaussian(32 * 40, 31);
+    const view = x.subarray(32 * 3, 32 * 35);
+    expect(sameBytes(await quantize(GGMLType.Q5_1, view, 64), await quantize(GGMLType.Q5_1, view.slice(), 64))).toBe(true);
+  });
+
+  it.each([GGMLType.F16, GGMLType.Q4_0, GGMLType.Q8_0, GGMLType.IQ4_XS])(
+    'type %i: dequantizes a source at an odd byte offset like an aligned one',
+    async (type) => {
+      const x = gaussian(256 * 64, 37);
+      const q = quantizeSync(type, x, 256);
+      const shifted = new Uint8Array(q.length + 1);
+      shifted.set(q, 1);
+      const odd = shifted.subarray(1);
+      const expected = dequantizeSync(type, q, x.length);
+      expect(sameBytes(await dequantize(type, odd, x.length, { threads: 3 }), expected)).toBe(true);
+      expect(sameBytes(dequantizeSync(type, odd, x.length), expected)).toBe(true);
+    },
+  );
+});

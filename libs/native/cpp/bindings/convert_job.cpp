@@ -1,5 +1,9 @@
 #include "convert_job.h"
 
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
 #include "../parallel.h"
 
 namespace tessera {
@@ -25,8 +29,20 @@ bool run_quantize(const QuantizeJob& job) {
 bool run_dequantize(const DequantizeJob& job) {
   const int64_t min_blocks = (kMinChunkElements + job.block_size - 1) / job.block_size;
   const int64_t chunk = pick_chunk(job.nblocks, job.threads, min_blocks);
+  // Kernels read blocks through typed pointers (16-bit scales, floats), so a
+  // source at an odd address (a Uint8Array view at any offset) is copied to
+  // aligned scratch one chunk at a time first.
+  const bool misaligned = reinterpret_cast<uintptr_t>(job.src) % alignof(float) != 0;
   return run_chunks(job.nblocks, chunk, job.threads, job.cancel.get(), [&](int64_t begin, int64_t end) {
-    job.kernel(job.src + begin * job.type_size, job.dst + begin * job.block_size, (end - begin) * job.block_size);
+    const uint8_t* src = job.src + begin * job.type_size;
+    const size_t bytes = static_cast<size_t>((end - begin) * job.type_size);
+    std::vector<float> scratch;
+    if (misaligned) {
+      scratch.resize((bytes + sizeof(float) - 1) / sizeof(float));
+      std::memcpy(scratch.data(), src, bytes);
+      src = reinterpret_cast<const uint8_t*>(scratch.data());
+    }
+    job.kernel(src, job.dst + begin * job.block_size, (end - begin) * job.block_size);
   });
 }
 

@@ -9,21 +9,6 @@
 #include "quants.h"
 #include "simd_kernels.h"
 
-// The K-quant kernels live in kquants.cpp, written separately. They are
-// referenced weakly so this table links (and reports the types as
-// unsupported) until that file provides them.
-namespace tessera {
-#define TESSERA_WEAK_KQUANT(T)                                                                       \
-  size_t quantize_##T(const float*, void*, int64_t, int64_t, const float*) __attribute__((weak)); \
-  void dequantize_row_##T(const void*, float*, int64_t) __attribute__((weak));
-TESSERA_WEAK_KQUANT(q2_K)
-TESSERA_WEAK_KQUANT(q3_K)
-TESSERA_WEAK_KQUANT(q4_K)
-TESSERA_WEAK_KQUANT(q5_K)
-TESSERA_WEAK_KQUANT(q6_K)
-#undef TESSERA_WEAK_KQUANT
-}  // namespace tessera
-
 namespace tessera {
 
 namespace {
