@@ -10,6 +10,8 @@ export { checkTensorSpec, encodeHeader, placeTensors } from './encode-header';
 export * from './writer';
 export * from './build-gguf';
 export * from './llama-hparams';
-// The tensor type table lives in native (the lowest layer); gguf is how the rest of the repo reaches it.
-export { GGMLType, GGML_TYPE_COUNT, findTypeTraits, rowSize, typeTraits, typeTraitsByName, type TypeTraits } from '@tessera/native';
 export * from './open-gguf';
+// The tensor type table lives in @tessera/native (pure data); re-exported so
+// GGUF users need one import.
+export { GGMLType, GGML_TYPE_COUNT, findTypeTraits, rowSize, typeTraits, typeTraitsByName } from '@tessera/native';
+export type { TypeTraits } from '@tessera/native';

@@ -4,3 +4,4 @@ export * from './event-queue';
 export * from './stop-checker';
 export * from './request-state';
 export * from './llm-engine';
+export * from './native-executor';

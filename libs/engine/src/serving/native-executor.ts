@@ -1,0 +1,43 @@
+import type { BlockCopy } from '../core/block-manager';
+import type { ForwardBatch } from '../core/batch';
+import type { LlamaModel } from '../runtime/llama-model';
+import { RuntimeError } from '../runtime/errors';
+import { sampleRows } from '../runtime/sampling';
+import type { ModelExecutor, SampledToken, SampleRequest } from './executor';
+
+/** The engine's view of a loaded native model: forward, KV block copies, sampling. */
+export class NativeExecutor implements ModelExecutor {
+  constructor(readonly model: LlamaModel) {}
+
+  get vocabSize(): number {
+    return this.model.nVocab;
+  }
+
+  async copyBlocks(copies: BlockCopy[]): Promise<void> {
+    const m = this.model as LlamaModel & { copyBlocks?: (pairs: Int32Array) => Promise<void> };
+    if (!m.copyBlocks) throw new RuntimeError('ENATIVE', 'this build cannot copy KV blocks; parallel sampling (n > 1) is unavailable');
+    const pairs = new Int32Array(copies.length * 2);
+    copies.forEach((c, i) => pairs.set([c.src, c.dst], i * 2));
+    await m.copyBlocks(pairs);
+  }
+
+  forward(batch: ForwardBatch): Promise<Float32Array> {
+    return this.model.forward(batch);
+  }
+
+  async sample(logits: Float32Array, requests: SampleRequest[]): Promise<SampledToken[]> {
+    const rows = await sampleRows(
+      logits,
+      this.model.nVocab,
+      requests.map((r) => ({
+        row: r.row,
+        params: r.params,
+        // Penalties look at the prompt and the output, as llama.cpp's samplers do.
+        history: r.history,
+        seed: r.seed,
+        topLogprobs: r.params.logprobs,
+      })),
+    );
+    return rows.map((r, i) => ({ tokenId: r.token, logprob: r.logprob, top: requests[i].params.logprobs ? r.top : undefined }));
+  }
+}
