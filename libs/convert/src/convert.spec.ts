@@ -1,6 +1,7 @@
 import { cpSync, existsSync, readdirSync, rmSync, truncateSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GGMLType, GGUFValueType, readGGUF } from '@tessera/gguf';
+import { Tokenizer } from '@tessera/tokenizer';
 import { convertHfToGguf } from './convert';
 import { CHATML_TEMPLATE } from './synth/chat-template';
 import { synthGguf } from './synth/synth-gguf';
@@ -143,6 +144,13 @@ describe('convertHfToGguf', () => {
     expect(f.kv.getU32('tokenizer.ggml.eos_token_id')).toBe(2);
     expect(f.kv.getU32('tokenizer.ggml.unknown_token_id')).toBe(0);
     expect(f.kv.has('tokenizer.ggml.merges')).toBe(false);
+    // llama.cpp-style SentencePiece tokenization of the result: pieces merge (scores rank them) and decode back.
+    const tok = Tokenizer.fromGGUF(f);
+    const text = 'The people of the world said nothing.';
+    const ids = tok.encode(text);
+    expect(ids[0]).toBe(1);
+    expect(ids.length).toBeLessThan(text.length / 2);
+    expect(tok.decode(ids.slice(1))).toBe(text);
     // BF16 in, BF16 out: the bytes pass through (down_proj is in a later shard).
     const shard = readdirSync(dir).find((n) => n.startsWith('model-00003'))!;
     const src = rawSafetensor(join(dir, shard), 'model.layers.1.mlp.down_proj.weight');
