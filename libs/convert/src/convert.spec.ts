@@ -163,6 +163,29 @@ describe('convertHfToGguf', () => {
     expect(seen).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
   });
 
+  it('converts Qwen2 without permuting Q/K and with qwen2.* keys', async () => {
+    const dir = join(tmp(), 'qwen2');
+    cpSync(bpeDir, dir, { recursive: true });
+    editJson(dir, 'config.json', (j) => (j.architectures = ['Qwen2ForCausalLM']));
+    const out = join(tmp(), 'qwen2.gguf');
+    await convertHfToGguf(dir, out, { outtype: 'f32' });
+    const f = await readGGUF(out);
+    expect(f.kv.getString('general.architecture')).toBe('qwen2');
+    expect(f.kv.getU32('qwen2.attention.head_count_kv')).toBe(2);
+    expect(f.kv.has('llama.block_count')).toBe(false);
+    const q = rawSafetensor(join(dir, 'model.safetensors'), 'model.layers.0.self_attn.q_proj.weight');
+    expect(ggufTensorBytes(out, f, 'blk.0.attn_q.weight').equals(q.bytes)).toBe(true);
+  });
+
+  it('stops when aborted and leaves no file behind', async () => {
+    const dir = join(tmp(), 'abort-out');
+    require('node:fs').mkdirSync(dir);
+    const ac = new AbortController();
+    const p = convertHfToGguf(bpeDir, join(dir, 'x.gguf'), { signal: ac.signal, onProgress: (pr) => pr.tensorsDone === 5 && ac.abort() });
+    await expect(p).rejects.toMatchObject({ code: 'CONVERT_ABORTED' });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   describe('errors', () => {
     function copyModel(name: string): string {
       const dir = join(tmp(), name);

@@ -78,7 +78,7 @@ function planTensors(weights: HfWeights, hp: LlamaHParams, outType: FloatOutType
   for (const hfName of weights.names) {
     const mapped = mapTensorName(hfName);
     if (mapped === null) continue;
-    if (mapped === undefined || (mapped.layer >= hp.nLayer)) {
+    if (mapped === undefined || mapped.layer >= hp.nLayer) {
       throw new ConvertError('CONVERT_TENSOR_MISMATCH', `cannot map tensor '${hfName}' to a ${hp.arch} GGUF tensor (unexpected for ${hp.hfArchitecture} with ${hp.nLayer} layers)`);
     }
     const located = weights.get(hfName)!;

@@ -3,7 +3,7 @@
 // order. The file appears under `outPath` only when complete; any failure or
 // abort removes the partial temp file.
 
-import { GGUFValue, GGUFValueType, GGUFWriter, ggufValue, typeTraits } from '@tessera/gguf';
+import { GGUFValue, GGUFValueType, GGUFWriter, ggufValue } from '@tessera/gguf';
 import { ConvertError, throwIfAborted } from './errors';
 import { KvList, KvValue } from './gguf-kv';
 import { TensorPlan } from './tensor/tensor-plan';
@@ -80,11 +80,4 @@ async function* countBytes(src: AsyncIterable<Uint8Array>, add: (n: number) => v
     add(chunk.byteLength);
     yield chunk;
   }
-}
-
-/** Bytes a tensor of `dims` takes in `type` (whole blocks). */
-export function planBytes(t: Pick<TensorPlan, 'dims' | 'type'>): number {
-  const tr = typeTraits(t.type);
-  const n = t.dims.reduce((a, b) => a * b, 1);
-  return (n / tr.blockSize) * tr.typeSize;
 }

@@ -1,3 +1,6 @@
+// @tessera/convert: Hugging Face safetensors checkpoints -> GGUF, and
+// synthesized random-weight models (GGUF or HF directories) with real
+// BPE / SentencePiece vocabularies for tests, benchmarks and `tessera synth`.
 export { ConvertError, type ConvertErrorCode } from './errors';
 export { convertHfToGguf, OUTTYPES, type ConvertOptions, type ConvertResult, type OutType } from './convert';
 export type { WriteProgress, WrittenFile } from './gguf-output';
