@@ -123,4 +123,26 @@ describe('SIMD kernels agree with the scalar reference', () => {
       expect(quantizeSync(type, data, 256, { imatrix: weights }).equals(scalar)).toBe(true);
     }
   });
+
+  it('Q8_0 rounds halves away from zero on both paths, and agrees on NaN and infinity blocks', () => {
+    // With max |x| = 127 the scale is exactly 1, so x * id = x and every .5 is a tie.
+    const ties = [127, -126.5, -0.5, 0.5, 1.5, 2.5, -2.5, 0.49999997, -3.5, 100.5];
+    const block = Float32Array.from({ length: 32 }, (_, i) => ties[i] ?? (i % 3) - 1);
+    const expected = [127, -127, -1, 1, 2, 3, -3, 0, -4, 101];
+    const data = new Float32Array(32 * 5);
+    data.set(block, 0);
+    data.set(gaussian(32, 41), 32);
+    data[32 + 5] = NaN;
+    data.set(gaussian(32, 43), 64);
+    data[64 + 9] = -Infinity;
+    data.set(gaussian(32, 47, 1e-30), 96);
+    data.set(gaussian(32, 53, 1e-38), 128); // the inverse scale overflows to infinity
+    data[128 + 3] = 0;
+    for (const path of ['scalar', 'auto'] as const) {
+      const q = withPath(path, () => quantizeSync(GGMLType.Q8_0, block, 32));
+      expect([...new Int8Array(q.buffer, q.byteOffset + 2, 10)]).toEqual(expected);
+    }
+    const scalar = withPath('scalar', () => quantizeSync(GGMLType.Q8_0, data, 32));
+    expect(quantizeSync(GGMLType.Q8_0, data, 32).equals(scalar)).toBe(true);
+  });
 });

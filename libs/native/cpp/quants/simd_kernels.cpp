@@ -30,6 +30,9 @@ SimdKernels best_simd_kernels(int32_t type_id, const CpuFeatures& cpu) {
         k.dequantize = dequantize_row_bf16_avx2;
       }
       break;
+    case GgmlType::Q8_0:
+      if (avx2) k.quantize = quantize_q8_0_avx2;
+      break;
     case GgmlType::IQ4_NL:
       if (avx2) k.quantize = quantize_iq4_nl_avx2;
       break;
