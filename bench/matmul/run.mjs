@@ -5,7 +5,9 @@
 // them). Weights are random floats quantized natively, replicated to ~48 MB
 // and used in turn so they come from memory as a model's do (--hot: one copy,
 // cache-resident). Prints a table and writes bench/out/matmul.json.
-// usage: node bench/matmul/run.mjs [--types Q4_0,Q8_0] [--paths auto,avx2,scalar] [--tokens 1,16] [--hot]
+// Paths: auto / avx2 / avx512 / scalar on the GGUF layout, and 'packed' (auto on
+// weights packed with pack_weights, where the type has a packed kernel).
+// usage: node bench/matmul/run.mjs [--types Q4_0,Q8_0] [--paths auto,packed,avx2,scalar] [--tokens 1,16] [--hot]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -22,12 +24,12 @@ try {
   console.error(`bench/matmul: cannot load libs/native (${err.message.split('\n')[0]}); run \`node tools/build.mjs\` first`);
   process.exit(1);
 }
-const { GGMLType, findTypeTraits, quantizeSync, quantizeActivations, timeMatmul, bestMatmulPath } = native;
+const { GGMLType, findTypeTraits, quantizeSync, quantizeActivations, timeMatmul, bestMatmulPath, packedWeightsBytes } = native;
 
 const { values } = parseArgs({
   options: {
     types: { type: 'string', default: 'F16,Q4_0,Q8_0,Q4_K,Q5_K,Q6_K,Q2_K,Q3_K,IQ4_XS' },
-    paths: { type: 'string', default: 'auto' },
+    paths: { type: 'string', default: 'auto,packed' },
     tokens: { type: 'string', default: '1,16' },
     hot: { type: 'boolean', default: false },
     mb: { type: 'string', default: '48' },
@@ -73,7 +75,9 @@ for (const name of values.types.split(',')) {
     for (const nTokens of values.tokens.split(',').map(Number)) {
       const xq = quantizeActivations(type, gaussian(nTokens * c, 3), c);
       for (const path of values.paths.split(',')) {
-        const args = { type, weights, rows: r, cols: c, xq, nTokens, path };
+        const packed = path === 'packed';
+        if (packed && packedWeightsBytes(type, r, c) === 0) continue;
+        const args = { type, weights, rows: r, cols: c, xq, nTokens, path: packed ? 'auto' : path, packed };
         const probe = timeMatmul(args, 3, copies);
         const iterations = Math.max(3, Math.min(20000, Math.round(TARGET_SECONDS / probe)));
         const seconds = timeMatmul(args, iterations, copies);

@@ -5,4 +5,4 @@ export { cpuFeatures, setKernelPath, kernelPath, type CpuFeatures, type KernelPa
 export { cudaInfo, type CudaInfo, type CudaDevice } from './cuda';
 export { defaultThreads } from './threads';
 export { loadAddon, ADDON_PATH, type NativeAddon } from './addon';
-export { matmul, timeMatmul, quantizeActivations, activationRowBytes, bestMatmulPath, MATMUL_TYPES, type MatmulArgs, type MatmulPath } from './matmul';
+export { matmul, timeMatmul, quantizeActivations, activationRowBytes, bestMatmulPath, packedWeightsBytes, MATMUL_TYPES, type MatmulArgs, type MatmulPath } from './matmul';

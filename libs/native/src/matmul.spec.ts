@@ -5,7 +5,7 @@
 //   (c) several tokens in one call against one call per token (exact).
 import { dequantizeSync, quantizeSync } from './convert';
 import { GGMLType, findTypeTraits } from './ggml-types';
-import { MATMUL_TYPES, bestMatmulPath, matmul, quantizeActivations, type MatmulPath } from './matmul';
+import { MATMUL_TYPES, bestMatmulPath, matmul, packedWeightsBytes, quantizeActivations, type MatmulPath } from './matmul';
 import { NativeError } from './native-error';
 import { gaussian, rng } from './test-utils/random';
 
@@ -179,14 +179,36 @@ describe.each(MATMUL_TYPES.map((t) => [GGMLType[t], t] as const))('matmul %s', (
         }
       });
 
-      it.each(['scalar', 'auto'] as const)(`%s: ${TOKENS} tokens at once equal one call per token`, (path) => {
-        const all = matmul({ ...args, path });
+      // Packed weights exist only where this CPU has a packed kernel for the type.
+      const modes = [
+        { path: 'scalar' as const, packed: false },
+        { path: 'auto' as const, packed: false },
+        ...(packedWeightsBytes(type, ROWS, cols) > 0 ? [{ path: 'auto' as const, packed: true }] : []),
+      ];
+
+      it.each(modes)(`$path (packed: $packed): ${TOKENS} tokens at once equal one call per token`, ({ path, packed }) => {
+        const all = matmul({ ...args, path, packed });
         const rowBytes = xq.length / TOKENS;
         for (let tok = 0; tok < TOKENS; tok++) {
-          const one = matmul({ ...args, xq: xq.subarray(tok * rowBytes, (tok + 1) * rowBytes), nTokens: 1, path });
+          const one = matmul({ ...args, xq: xq.subarray(tok * rowBytes, (tok + 1) * rowBytes), nTokens: 1, path, packed });
           expect(Array.from(one)).toEqual(Array.from(all.subarray(tok * ROWS, (tok + 1) * ROWS)));
         }
       });
+
+      it.each(modes)('$path (packed: $packed): rows split between calls give the same bits', ({ path, packed }) => {
+        const whole = matmul({ ...args, path, packed });
+        expect(Array.from(matmul({ ...args, path, packed, splits: [5, 13, 30] }))).toEqual(Array.from(whole));
+      });
+
+      if (modes.length > 2) {
+        it('packed weights match the scalar path', () => {
+          const fast = matmul({ ...args, path: 'auto', packed: true });
+          for (let i = 0; i < fast.length; i++) {
+            const magnitude = ref()[Math.floor(i / ROWS)][i % ROWS].magnitude;
+            expect(Math.abs(fast[i] - scalar[i])).toBeLessThanOrEqual(2 * tolerance(type, cols, magnitude));
+          }
+        });
+      }
     });
   });
 });

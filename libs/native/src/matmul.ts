@@ -26,13 +26,18 @@ export interface MatmulArgs {
   xq: Uint8Array;
   nTokens: number;
   path?: MatmulPath;
+  /** Pack the weights first (8 rows interleaved) where this CPU has a packed kernel. */
+  packed?: boolean;
+  /** Row boundaries: each range is computed by its own call, as a thread pool splits rows. */
+  splits?: number[];
 }
 
 interface MatmulAddon {
   matmulActivationRowBytes(type: number, cols: number): number;
   matmulQuantizeActivations(type: number, x: Float32Array, cols: number): Buffer;
-  matmulRun(type: number, w: Uint8Array, rows: number, cols: number, xq: Uint8Array, nTokens: number, path: MatmulPath): Float32Array;
-  matmulTime(type: number, w: Uint8Array, rows: number, cols: number, xq: Uint8Array, nTokens: number, path: MatmulPath, iterations: number, copies: number): number;
+  matmulRun(type: number, w: Uint8Array, rows: number, cols: number, xq: Uint8Array, nTokens: number, path: MatmulPath, packed: boolean, splits: number[]): Float32Array;
+  matmulTime(type: number, w: Uint8Array, rows: number, cols: number, xq: Uint8Array, nTokens: number, path: MatmulPath, iterations: number, copies: number, packed: boolean): number;
+  matmulPackedBytes(type: number, rows: number, cols: number): number;
   matmulBestPath(): Exclude<MatmulPath, 'auto'>;
 }
 
@@ -96,13 +101,19 @@ function checkProduct(a: MatmulArgs): MatmulPath {
   if (!(a.xq instanceof Uint8Array) || a.xq.byteLength < xRow * a.nTokens) {
     throw invalid(`xq must be a Uint8Array of at least ${xRow * a.nTokens} bytes (${a.nTokens} rows of ${xRow}); make it with quantizeActivations()`);
   }
+  const splits = a.splits ?? [];
+  splits.forEach((s, i) => {
+    if (!Number.isInteger(s) || s <= (i === 0 ? 0 : splits[i - 1]) || s >= a.rows) {
+      throw invalid(`splits must be increasing row indices between 1 and rows - 1, got [${splits.join(', ')}]`);
+    }
+  });
   return checkPath(a.path ?? 'auto');
 }
 
 /** y (nTokens x rows, token-major) = W . x for every token. */
 export function matmul(a: MatmulArgs): Float32Array {
   const path = checkProduct(a);
-  return addon().matmulRun(a.type, a.weights, a.rows, a.cols, a.xq, a.nTokens, path);
+  return addon().matmulRun(a.type, a.weights, a.rows, a.cols, a.xq, a.nTokens, path, a.packed ?? false, a.splits ?? []);
 }
 
 /**
@@ -117,7 +128,14 @@ export function timeMatmul(a: MatmulArgs, iterations: number, copies = 1): numbe
   const t = findTypeTraits(a.type)!;
   const matrixBytes = (a.cols / t.blockSize) * t.typeSize * a.rows;
   if (a.weights.byteLength < matrixBytes * copies) throw invalid(`weights must hold ${copies} matrices of ${matrixBytes} bytes`);
-  return addon().matmulTime(a.type, a.weights, a.rows, a.cols, a.xq, a.nTokens, path, iterations, copies);
+  return addon().matmulTime(a.type, a.weights, a.rows, a.cols, a.xq, a.nTokens, path, iterations, copies, a.packed ?? false);
+}
+
+/** Bytes of the packed copy of a rows x cols matrix of `type` on this CPU; 0 when there is no packed kernel. */
+export function packedWeightsBytes(type: GGMLType, rows: number, cols: number): number {
+  checkCols(type, cols);
+  checkCount('rows', rows);
+  return addon().matmulPackedBytes(type, rows, cols);
 }
 
 /** The instruction set 'auto' uses on this CPU. */

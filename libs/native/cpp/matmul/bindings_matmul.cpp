@@ -2,9 +2,12 @@
 // forward pass calls matmul.h directly):
 //   matmulActivationRowBytes(wtype, cols) -> number
 //   matmulQuantizeActivations(wtype, x: Float32Array, cols) -> Buffer (one row per cols floats)
-//   matmulRun(wtype, w: Uint8Array, rows, cols, xq: Uint8Array, nTokens, path) -> Float32Array
-//     (nTokens x rows, token-major); path: 'auto' | 'scalar' | 'avx2' | 'avx512'
-//   matmulTime(wtype, w, rows, cols, xq, nTokens, path, iterations, copies) -> seconds per
+//   matmulRun(wtype, w: Uint8Array, rows, cols, xq: Uint8Array, nTokens, path, packed, splits)
+//     -> Float32Array (nTokens x rows, token-major); path: 'auto' | 'scalar' | 'avx2' |
+//     'avx512'; packed: pack the weights first (where a packed kernel exists); splits:
+//     row boundaries, each range computed by its own call as a thread pool would
+//   matmulPackedBytes(wtype, rows, cols) -> bytes pack_weights writes (0: no packed kernel)
+//   matmulTime(wtype, w, rows, cols, xq, nTokens, path, iterations, copies, packed) -> seconds per
 //     product; w holds `copies` matrices used in turn, so a large w streams from memory
 //     as a real model's weights do
 //   matmulBestPath() -> 'avx512' | 'avx2' | 'scalar'
@@ -14,6 +17,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "bindings/napi_errors.h"
 #include "bindings/registry.h"
@@ -167,11 +171,48 @@ void run_product(const Product& p, float* y) {
 }
 
 Napi::Value Run(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   Product p;
-  if (!read_product(info, &p)) return info.Env().Undefined();
-  Napi::Float32Array y = Napi::Float32Array::New(info.Env(), p.w.rows * p.n_tokens);
-  run_product(p, y.Data());
+  if (!read_product(info, &p)) return env.Undefined();
+  const bool packed = info.Length() > 7 && info[7].IsBoolean() && info[7].As<Napi::Boolean>().Value();
+  std::vector<int64_t> bounds{0};
+  if (info.Length() > 8 && info[8].IsArray()) {
+    Napi::Array splits = info[8].As<Napi::Array>();
+    for (uint32_t i = 0; i < splits.Length(); ++i) {
+      int64_t b;
+      if (!read_count(splits.Get(i), bounds.back() + 1, p.w.rows - 1, &b))
+        return throw_coded(env, "EINVAL", "splits must be increasing row indices inside (0, rows)");
+      bounds.push_back(b);
+    }
+  }
+  bounds.push_back(p.w.rows);
+  const MatmulPath before = set_matmul_path(p.path);
+  std::vector<uint8_t> packed_data;
+  if (packed) {
+    packed_data.resize(packed_weights_bytes(p.w));
+    if (!packed_data.empty()) {
+      pack_weights(p.w, packed_data.data());
+      p.w.packed = packed_data.data();
+    }
+  }
+  Napi::Float32Array y = Napi::Float32Array::New(env, p.w.rows * p.n_tokens);
+  for (size_t i = 0; i + 1 < bounds.size(); ++i)
+    matmul_rows(p.w, p.xq, p.n_tokens, p.xq_stride, y.Data(), p.w.rows, bounds[i], bounds[i + 1]);
+  set_matmul_path(before);
   return y;
+}
+
+Napi::Value PackedBytes(const Napi::CallbackInfo& info) {
+  int64_t id, rows, cols;
+  if (info.Length() < 3 || !read_count(info[0], 0, 1 << 20, &id) ||
+      !matmul_supports(static_cast<GgmlType>(id)) || !read_count(info[1], 1, int64_t(1) << 32, &rows) ||
+      !read_count(info[2], 1, int64_t(1) << 32, &cols) ||
+      cols % mm::type_shape(static_cast<GgmlType>(id)).block != 0)
+    return throw_coded(info.Env(), "EINVAL", "expected (wtype, rows, cols) of a supported type");
+  const GgmlType type = static_cast<GgmlType>(id);
+  const mm::TypeShape shape = mm::type_shape(type);
+  const WeightView w{type, nullptr, rows, cols, static_cast<size_t>(cols / shape.block) * shape.bytes};
+  return Napi::Number::New(info.Env(), static_cast<double>(packed_weights_bytes(w)));
 }
 
 Napi::Value Time(const Napi::CallbackInfo& info) {
@@ -185,12 +226,29 @@ Napi::Value Time(const Napi::CallbackInfo& info) {
   const size_t matrix_bytes = p.w.row_bytes * static_cast<size_t>(p.w.rows);
   if (info[1].As<Napi::TypedArray>().ByteLength() < matrix_bytes * static_cast<size_t>(copies))
     return throw_coded(info.Env(), "EINVAL", "weights is shorter than copies matrices");
-  Napi::Float32Array y = Napi::Float32Array::New(info.Env(), p.w.rows * p.n_tokens);
+  const bool packed = info.Length() > 9 && info[9].IsBoolean() && info[9].As<Napi::Boolean>().Value();
+  const MatmulPath before = set_matmul_path(p.path);
+  const size_t packed_bytes = packed ? packed_weights_bytes(p.w) : 0;
+  set_matmul_path(before);
+  std::vector<uint8_t> packed_data(packed_bytes * static_cast<size_t>(copies));
   const auto* first = static_cast<const uint8_t*>(p.w.data);
+  for (int64_t c = 0; packed_bytes && c < copies; ++c) {
+    WeightView wc = p.w;
+    wc.data = first + static_cast<size_t>(c) * matrix_bytes;
+    set_matmul_path(p.path);
+    pack_weights(wc, packed_data.data() + static_cast<size_t>(c) * packed_bytes);
+    set_matmul_path(before);
+  }
+  Napi::Float32Array y = Napi::Float32Array::New(info.Env(), p.w.rows * p.n_tokens);
+  const auto select = [&](int64_t i) {
+    p.w.data = first + static_cast<size_t>(i % copies) * matrix_bytes;
+    if (packed_bytes) p.w.packed = packed_data.data() + static_cast<size_t>(i % copies) * packed_bytes;
+  };
+  select(0);
   run_product(p, y.Data());  // warm-up
   const auto t0 = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < iterations; ++i) {
-    p.w.data = first + static_cast<size_t>(i % copies) * matrix_bytes;
+    select(i);
     run_product(p, y.Data());
   }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -209,6 +267,7 @@ void InitMatmulBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("matmulQuantizeActivations", Napi::Function::New(env, QuantizeActivations));
   exports.Set("matmulRun", Napi::Function::New(env, Run));
   exports.Set("matmulTime", Napi::Function::New(env, Time));
+  exports.Set("matmulPackedBytes", Napi::Function::New(env, PackedBytes));
   exports.Set("matmulBestPath", Napi::Function::New(env, BestPath));
 }
 

@@ -24,6 +24,21 @@ struct Kernel {
   TileFn tile = nullptr;
 };
 
+// Kernels over row-interleaved ("packed") weights, 8 rows per group.
+struct PackedKernel {
+  size_t group_bytes = 0;  // bytes of one 8-row group of one block (0: none)
+  // Rearranges rows [8g, 8g + 8) of `w` (missing rows as zeros) for all g.
+  void (*pack)(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8_t* dst) = nullptr;
+  // y[t * y_stride + r] for r in [row_begin, row_end), all tokens; `packed`
+  // holds ceil(rows / 8) groups of nb blocks.
+  void (*run)(const uint8_t* packed, int64_t nb, const uint8_t* xq, size_t xq_stride,
+              int64_t ntok, float* y, int64_t y_stride, int64_t row_begin,
+              int64_t row_end) = nullptr;
+};
+PackedKernel avx512_packed_kernel(GgmlType wtype);
+// Rows longer than this many blocks are not packed.
+int64_t avx512_packed_max_blocks();
+
 // Kernels for one weight type per instruction set; {nullptr, nullptr} where an
 // instruction set has no specialised kernel (the dispatcher falls back).
 Kernel scalar_kernel(GgmlType wtype);

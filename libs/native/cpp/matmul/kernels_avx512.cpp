@@ -1,10 +1,211 @@
-// AVX-512 (with VNNI) kernels. Types without one here use their AVX2 kernel.
+// AVX-512 kernels (VL + VNNI, on 256-bit registers) over row-interleaved
+// weights. A packed group holds one block of 8 consecutive rows: their 8 fp16
+// scales, then the quants arranged so that 32-bit lane r of every vector holds
+// 4 consecutive quants of row r. One vpdpbusd with 4 broadcast activation
+// bytes then advances all 8 row sums at once, and the 8 results come out as
+// one vector: no horizontal sums, one scale multiply per 8 rows.
+//
+// vpdpbusd multiplies unsigned by signed bytes, so weights are stored
+// unsigned (Q4_0: the nibbles 0..15 as is; Q8_0: w + 128) and the offset is
+// removed with the activation block's sum: sum((u - k) y) = sum(u y) - k sum(y).
+//
+// Types without a kernel here use their AVX2 kernel on the unpacked rows.
+//
+// Only <immintrin.h> and plain C headers are used in this file: a standard
+// library template instantiated here would be compiled for AVX-512 and could
+// be shared with code that runs on any CPU.
+#pragma GCC target("avx512vnni")
+#include <cstring>
+
 #include "matmul/kernels.h"
+#include "matmul/x86_common.h"
 
 namespace tessera {
 namespace mm {
+namespace {
+
+constexpr int kGroupRows = 8;
+constexpr int kMaxTokens = 4;  // tokens per pass over a group
+// Per-token activation data prepared once per pass lives on the stack.
+constexpr int64_t kMaxBlocks = 2048;  // 65536 columns
+
+// Q4_0: byte j of a row's qs holds element j (low nibble) and element j + 16
+// (high nibble); lane r of vector k gets qs[4k .. 4k + 3] of row r, so the low
+// nibbles pair with activations 4k.. and the high nibbles with 16 + 4k...
+struct PackedQ4_0 {
+  static constexpr int kVectors = 4;
+  static constexpr int kOffset = 8;
+  static constexpr size_t kSrcBlock = sizeof(block_q4_0);
+  static void pack_block(const uint8_t* src, int r, uint8_t* quants) {
+    const auto* b = reinterpret_cast<const block_q4_0*>(src);
+    for (int k = 0; k < kVectors; ++k) std::memcpy(quants + 32 * k + 4 * r, b->qs + 4 * k, 4);
+  }
+  template <int T>
+  static void accumulate(const uint8_t* quants, const int8_t* const* yqs, __m256i* acc) {
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    for (int k = 0; k < kVectors; ++k) {
+      const __m256i v = load256(quants + 32 * k);
+      const __m256i lo = _mm256_and_si256(v, low);
+      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+      for (int t = 0; t < T; ++t) {
+        int32_t a, b;
+        std::memcpy(&a, yqs[t] + 4 * k, 4);
+        std::memcpy(&b, yqs[t] + 16 + 4 * k, 4);
+        acc[t] = _mm256_dpbusd_epi32(acc[t], lo, _mm256_set1_epi32(a));
+        acc[t] = _mm256_dpbusd_epi32(acc[t], hi, _mm256_set1_epi32(b));
+      }
+    }
+  }
+};
+
+// Q8_0: lane r of vector k gets elements 4k .. 4k + 3 of row r, plus 128.
+struct PackedQ8_0 {
+  static constexpr int kVectors = 8;
+  static constexpr int kOffset = 128;
+  static constexpr size_t kSrcBlock = sizeof(block_q8_0);
+  static void pack_block(const uint8_t* src, int r, uint8_t* quants) {
+    const auto* b = reinterpret_cast<const block_q8_0*>(src);
+    for (int k = 0; k < kVectors; ++k)
+      for (int j = 0; j < 4; ++j)
+        quants[32 * k + 4 * r + j] = static_cast<uint8_t>(b->qs[4 * k + j] ^ 0x80);
+  }
+  template <int T>
+  static void accumulate(const uint8_t* quants, const int8_t* const* yqs, __m256i* acc) {
+    for (int k = 0; k < kVectors; ++k) {
+      const __m256i v = load256(quants + 32 * k);
+      for (int t = 0; t < T; ++t) {
+        int32_t a;
+        std::memcpy(&a, yqs[t] + 4 * k, 4);
+        acc[t] = _mm256_dpbusd_epi32(acc[t], v, _mm256_set1_epi32(a));
+      }
+    }
+  }
+};
+
+template <class F>
+constexpr size_t group_bytes() {
+  return 16 + 32 * F::kVectors;  // 8 fp16 scales, then the quant vectors
+}
+
+template <class F>
+void pack(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8_t* dst) {
+  const int64_t groups = (rows + kGroupRows - 1) / kGroupRows;
+  std::memset(dst, 0, static_cast<size_t>(groups * nb) * group_bytes<F>());
+  for (int64_t g = 0; g < groups; ++g)
+    for (int64_t b = 0; b < nb; ++b) {
+      uint8_t* out = dst + static_cast<size_t>(g * nb + b) * group_bytes<F>();
+      for (int r = 0; r < kGroupRows && g * kGroupRows + r < rows; ++r) {
+        const uint8_t* src = data + (g * kGroupRows + r) * row_bytes + b * F::kSrcBlock;
+        std::memcpy(out + 2 * r, src, 2);  // fp16 scale d comes first in both formats
+        F::pack_block(src, r, out + 16);
+      }
+    }
+}
+
+// Per-token activation data for one pass: block scales and offset terms.
+struct TokenPrep {
+  float d[kMaxTokens][kMaxBlocks];
+  int32_t offset[kMaxTokens][kMaxBlocks];
+};
+
+template <class F>
+void prepare(const uint8_t* const* rows, int ntok, int64_t nb, TokenPrep* p) {
+  for (int t = 0; t < ntok; ++t) {
+    const auto* y = reinterpret_cast<const block_q8_0*>(rows[t]);
+    for (int64_t b = 0; b < nb; ++b) {
+      int sum = 0;
+      for (int j = 0; j < 32; ++j) sum += y[b].qs[j];
+      p->d[t][b] = half_to_float(y[b].d);
+      p->offset[t][b] = -F::kOffset * sum;
+    }
+  }
+}
+
+// One group (8 rows) against T tokens: out[t] holds the 8 row results.
+template <class F, int T>
+void group_dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const TokenPrep& p,
+                __m256* out) {
+  __m256 acc[T];
+  for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* g = group + static_cast<size_t>(b) * group_bytes<F>();
+    __m256i isum[T];
+    const int8_t* yqs[T];
+    for (int t = 0; t < T; ++t) {
+      isum[t] = _mm256_set1_epi32(p.offset[t][b]);
+      yqs[t] = reinterpret_cast<const block_q8_0*>(rows[t])[b].qs;
+    }
+    F::template accumulate<T>(g + 16, yqs, isum);
+    const __m256 dw = _mm256_cvtph_ps(load128(g));
+    for (int t = 0; t < T; ++t)
+      acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_set1_ps(p.d[t][b])),
+                               _mm256_cvtepi32_ps(isum[t]), acc[t]);
+  }
+  for (int t = 0; t < T; ++t) out[t] = acc[t];
+}
+
+template <class F>
+void run(const uint8_t* packed, int64_t nb, const uint8_t* xq, size_t xq_stride, int64_t ntok,
+         float* y, int64_t y_stride, int64_t row_begin, int64_t row_end) {
+  static thread_local TokenPrep prep;
+  const size_t stride = static_cast<size_t>(nb) * group_bytes<F>();
+  const int64_t g_begin = row_begin / kGroupRows;
+  const int64_t g_end = (row_end + kGroupRows - 1) / kGroupRows;
+  for (int64_t t0 = 0; t0 < ntok; t0 += kMaxTokens) {
+    const int cnt = static_cast<int>(ntok - t0 < kMaxTokens ? ntok - t0 : kMaxTokens);
+    const uint8_t* rows[kMaxTokens];
+    for (int t = 0; t < cnt; ++t) rows[t] = xq + (t0 + t) * xq_stride;
+    prepare<F>(rows, cnt, nb, &prep);
+    for (int64_t g = g_begin; g < g_end; ++g) {
+      __m256 out[kMaxTokens];
+      const uint8_t* group = packed + g * stride;
+      switch (cnt) {
+        case 1: group_dots<F, 1>(group, nb, rows, prep, out); break;
+        case 2: group_dots<F, 2>(group, nb, rows, prep, out); break;
+        case 3: group_dots<F, 3>(group, nb, rows, prep, out); break;
+        default: group_dots<F, 4>(group, nb, rows, prep, out); break;
+      }
+      // A group cut by the row range is computed whole and copied in part,
+      // so results never depend on how rows are split between threads.
+      const int64_t r0 = g * kGroupRows;
+      const int64_t lo = r0 < row_begin ? row_begin - r0 : 0;
+      const int64_t hi = r0 + kGroupRows > row_end ? row_end - r0 : kGroupRows;
+      for (int t = 0; t < cnt; ++t) {
+        float* dst = y + (t0 + t) * y_stride + r0;
+        if (lo == 0 && hi == kGroupRows) {
+          _mm256_storeu_ps(dst, out[t]);
+        } else {
+          float tmp[kGroupRows];
+          _mm256_storeu_ps(tmp, out[t]);
+          for (int64_t r = lo; r < hi; ++r) dst[r] = tmp[r];
+        }
+      }
+    }
+  }
+}
+
+template <class F>
+PackedKernel packed_of() {
+  PackedKernel k;
+  k.group_bytes = group_bytes<F>();
+  k.pack = pack<F>;
+  k.run = run<F>;
+  return k;
+}
+
+}  // namespace
 
 Kernel avx512_kernel(GgmlType) { return {}; }
+
+PackedKernel avx512_packed_kernel(GgmlType wtype) {
+  switch (wtype) {
+    case GgmlType::Q4_0: return packed_of<PackedQ4_0>();
+    case GgmlType::Q8_0: return packed_of<PackedQ8_0>();
+    default: return {};
+  }
+}
+
+int64_t avx512_packed_max_blocks() { return kMaxBlocks; }
 
 }  // namespace mm
 }  // namespace tessera

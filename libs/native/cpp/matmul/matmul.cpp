@@ -108,6 +108,30 @@ MatmulPath set_matmul_path(MatmulPath path) {
 
 MatmulPath best_matmul_path() { return mm::active_path(); }
 
+namespace {
+// The packed kernel for `w`, when the active path runs AVX-512 and has one.
+mm::PackedKernel packed_kernel_for(const WeightView& w) {
+  if (mm::active_path() != MatmulPath::Avx512) return {};
+  const int64_t block = mm::type_shape(w.type).block;
+  if (block == 0 || w.cols / block > mm::avx512_packed_max_blocks()) return {};
+  return mm::avx512_packed_kernel(w.type);
+}
+}  // namespace
+
+size_t packed_weights_bytes(const WeightView& w) {
+  const mm::PackedKernel k = packed_kernel_for(w);
+  if (!k.run) return 0;
+  const int64_t groups = (w.rows + 7) / 8;
+  return static_cast<size_t>(groups * (w.cols / mm::type_shape(w.type).block)) * k.group_bytes;
+}
+
+void pack_weights(const WeightView& w, void* dst) {
+  const mm::PackedKernel k = packed_kernel_for(w);
+  if (!k.pack) return;
+  k.pack(static_cast<const uint8_t*>(w.data), w.row_bytes, w.rows,
+         w.cols / mm::type_shape(w.type).block, static_cast<uint8_t*>(dst));
+}
+
 bool matmul_supports(GgmlType wtype) { return mm::scalar_kernel(wtype).dot != nullptr; }
 
 float vec_dot(GgmlType wtype, int64_t n, const void* wrow, const void* xq_row) {
@@ -116,6 +140,27 @@ float vec_dot(GgmlType wtype, int64_t n, const void* wrow, const void* xq_row) {
 
 void matmul_rows(const WeightView& w, const void* xq, int64_t n_tokens, size_t xq_stride,
                  float* y, int64_t y_stride, int64_t row_begin, int64_t row_end) {
+  if (w.packed) {
+    const mm::PackedKernel pk = packed_kernel_for(w);
+    if (pk.run) {
+      // Row panels as below, aligned to the 8-row groups.
+      const int64_t nb = w.cols / mm::type_shape(w.type).block;
+      const int64_t group_bytes = nb * static_cast<int64_t>(pk.group_bytes);
+      const int64_t panel_rows = std::max<int64_t>(1, 16 * 1024 / group_bytes) * 8;
+      if (n_tokens == 1) {  // each weight byte is used once: no blocking
+        pk.run(static_cast<const uint8_t*>(w.packed), nb, static_cast<const uint8_t*>(xq),
+               xq_stride, n_tokens, y, y_stride, row_begin, row_end);
+        return;
+      }
+      for (int64_t r0 = row_begin; r0 < row_end;) {
+        const int64_t r1 = std::min(row_end, (r0 / 8) * 8 + panel_rows);
+        pk.run(static_cast<const uint8_t*>(w.packed), nb, static_cast<const uint8_t*>(xq),
+               xq_stride, n_tokens, y, y_stride, r0, r1);
+        r0 = r1;
+      }
+      return;
+    }
+  }
   const mm::Kernel k = mm::select_kernel(w.type);
   const auto* wbytes = static_cast<const uint8_t*>(w.data);
   const auto* xbytes = static_cast<const uint8_t*>(xq);

@@ -21,6 +21,9 @@ struct WeightView {
   int64_t rows;
   int64_t cols;
   size_t row_bytes;
+  // Optional row-interleaved copy made by pack_weights (see below); when set,
+  // the AVX-512 kernels read it instead of `data`.
+  const void* packed = nullptr;
 };
 
 // True when matmul_rows / vec_dot accept this weight type.
@@ -47,6 +50,16 @@ void matmul_rows(const WeightView& w, const void* xq, int64_t n_tokens, size_t x
 // One dot product of a weight row (n elements of `wtype`) with a quantized
 // activation row.
 float vec_dot(GgmlType wtype, int64_t n, const void* wrow, const void* xq_row);
+
+// Packing: the AVX-512 kernels for Q4_0 and Q8_0 are 2-3x faster on weights
+// stored with 8 rows interleaved (one vector op then serves 8 rows). Optional:
+// packed_weights_bytes(w) == 0 means no packed kernel for this type on this
+// CPU (use `data` as is). Otherwise allocate that many bytes (64-byte aligned
+// is best), call pack_weights once at load time and set w.packed. Results may
+// differ from the unpacked path in the last bits (another float summation
+// order), but never depend on how rows are split between threads.
+size_t packed_weights_bytes(const WeightView& w);
+void pack_weights(const WeightView& w, void* dst);
 
 // Row of any supported weight type -> floats (embedding lookups).
 void dequantize_row(GgmlType t, const void* src, float* dst, int64_t n);
