@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { GGMLType, GGUFValueType, readGGUF } from '@tessera/gguf';
 import { useTmpDir } from '../test/tmp-dir';
 import { CHATML_TEMPLATE } from './chat-template';
+import { PRESETS } from './presets';
 import { synthGguf } from './synth-gguf';
+import { synthTensors } from './weights';
 
 const GOLDEN = '/work/shared/golden/micro/micro-f32.gguf';
 
@@ -72,6 +74,14 @@ describe('synthGguf', () => {
     });
     await expect(p).rejects.toMatchObject({ code: 'CONVERT_ABORTED' });
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('has the real models\' parameter counts for the smollm and tinyllama presets', () => {
+    const params = (p: keyof typeof PRESETS) => synthTensors(PRESETS[p]).reduce((n, t) => n + t.dims.reduce((a, b) => a * b, 1), 0);
+    expect(params('smollm')).toBe(134_515_008); // SmolLM-135M
+    expect(params('tinyllama')).toBe(1_100_048_384); // TinyLlama-1.1B
+    expect(synthTensors(PRESETS.smollm).some((t) => t.name === 'output.weight')).toBe(false);
+    expect(synthTensors(PRESETS.tinyllama).some((t) => t.name === 'output.weight')).toBe(true);
   });
 
   it('rejects an unknown preset with a typed error', async () => {
