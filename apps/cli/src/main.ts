@@ -19,7 +19,11 @@ export function describeFailure(err: unknown): { message: string; code: number }
   // Typed errors from our libs carry a code; their messages are written for users.
   if (e && typeof e.code === 'string' && typeof e.message === 'string') {
     const badInput = /^(E|GGUF|SAFETENSORS|CONVERT|QUANT)/.test(e.code) && e.code !== 'ENOENT';
-    if (e.code === 'ENOENT') return { message: e.message, code: ExitCode.badInput };
+    if (e.code === 'ENOENT' || e.code === 'EISDIR' || e.code === 'EACCES') {
+      const path = (err as { path?: string }).path;
+      const what = { ENOENT: 'no such file', EISDIR: 'is a directory, not a file', EACCES: 'permission denied' }[e.code];
+      return { message: path ? `${path}: ${what}` : e.message, code: ExitCode.badInput };
+    }
     return { message: e.message, code: badInput ? ExitCode.badInput : ExitCode.failure };
   }
   return { message: `internal error: ${e?.message ?? String(err)}`, code: ExitCode.failure };

@@ -24,11 +24,11 @@ export const convertCommand: Command = {
     const result = await convertHfToGguf(hfDir, out, {
       outtype: outtype as 'f32' | 'f16' | 'bf16',
       signal: ctx.signal,
-      onProgress: (p: { done: number; total: number; tensor?: string }) => bar.update(p.done, p.total, p.tensor ?? ''),
+      onProgress: (p) => bar.update(p.bytesDone, p.bytesTotal, p.tensor),
     });
     bar.done();
     const seconds = (Date.now() - started) / 1000;
-    if (values.json) ctx.stdout.write(JSON.stringify({ path: out, outtype, seconds, ...(result ?? {}) }) + '\n');
+    if (values.json) ctx.stdout.write(JSON.stringify({ ...result, seconds }) + '\n');
     else ctx.stderr.write(`wrote ${out} (${outtype}) in ${seconds.toFixed(1)} s\n`);
   },
 };
