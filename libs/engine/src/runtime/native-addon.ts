@@ -85,6 +85,8 @@ export interface NativeAddon {
     options: NativeModelOptions,
   ) => NativeModelHandle;
   sample(req: NativeSampleRequest): Promise<NativeSampleResult>;
+  /** Test hook: bit differences between the scalar and SIMD reference-order kernels. */
+  compareRefKernels(seed: number): { dot: number; scaleHalf: number; madHalf: number; swiglu: number; simd: boolean };
 }
 
 /** The model and sampling bindings of @tessera/native's addon, typed. */

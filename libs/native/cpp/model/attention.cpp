@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "model/half_math.h"
+#include "model/ref_kernels.h"
 
 namespace tessera {
 
@@ -30,6 +31,7 @@ void for_each_block(const AttentionHead& a, int32_t pos, Fn&& fn) {
 
 // Flash, short rows: online softmax with an fp16 V accumulator.
 void attend_half(const AttentionHead& a, const float* q, int32_t pos, float* out, float* scratch) {
+  const RefKernels& rk = ref_kernels();
   const int D = a.head_dim;
   float* q16 = scratch;
   float* acc = scratch + D;
@@ -39,18 +41,18 @@ void attend_half(const AttentionHead& a, const float* q, int32_t pos, float* out
   float S = 0.0f;
   for_each_block(a, pos, [&](const uint16_t* kb, const uint16_t* vb, int32_t, int n) {
     for (int j = 0; j < n; ++j) {
-      const float s = dot_half_float(kb + static_cast<int64_t>(j) * D, q16, D) * a.scale;
+      const float s = rk.dot_f16_f32(kb + static_cast<int64_t>(j) * D, q16, D) * a.scale;
       float ms = 1.0f, vs = 1.0f;
       if (s > M) {
         const float m_old = M;
         M = s;
         ms = std::exp(m_old - M);
-        scale_half_acc(acc, ms, D);
+        rk.scale_half(acc, ms, D);
       } else {
         vs = std::exp(s - M);
       }
-      mad_half_acc(acc, vb + static_cast<int64_t>(j) * D, vs, D);
-      S = S * ms + vs;
+      rk.mad_half(acc, vb + static_cast<int64_t>(j) * D, vs, D);
+      S = std::fma(S, ms, vs);  // the reference build contracts this
     }
   });
   const float inv = S == 0.0f ? 0.0f : 1.0f / S;
@@ -109,7 +111,7 @@ void attend_standard(const AttentionHead& a, const float* q, int32_t pos, float*
   float M = -std::numeric_limits<float>::infinity();
   for_each_block(a, pos, [&](const uint16_t* kb, const uint16_t*, int32_t start, int n) {
     for (int j = 0; j < n; ++j) {
-      p[start + j] = dot_half_float(kb + static_cast<int64_t>(j) * D, q16, D) * a.scale;
+      p[start + j] = ref_kernels().dot_f16_f32(kb + static_cast<int64_t>(j) * D, q16, D) * a.scale;
       M = std::max(M, p[start + j]);
     }
   });

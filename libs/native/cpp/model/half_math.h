@@ -1,6 +1,6 @@
-// Small vector helpers over fp16 cache rows used by attention. Scalar code;
-// the compiler vectorizes the float loops, and the fp16 conversions go
-// through the exact shared routines so every path rounds identically.
+// Float-accumulating helpers over fp16 cache rows for the attention variants
+// whose rounding is not pinned to the reference's (see ref_kernels.h for the
+// ones that are).
 #pragma once
 #include <cstdint>
 
@@ -15,16 +15,6 @@ inline float dot_half_float(const uint16_t* k, const float* q, int n) {
   float sum = 0.0f;
   for (int d = 0; d < n; ++d) sum += fp16_to_fp32(k[d]) * q[d];
   return sum;
-}
-
-// acc[d] = half(acc[d] * s): the reference keeps this accumulator in fp16.
-inline void scale_half_acc(float* acc, float s, int n) {
-  for (int d = 0; d < n; ++d) acc[d] = round_to_half(acc[d] * s);
-}
-
-// acc[d] = half(acc[d] + float(v[d]) * s).
-inline void mad_half_acc(float* acc, const uint16_t* v, float s, int n) {
-  for (int d = 0; d < n; ++d) acc[d] = round_to_half(acc[d] + fp16_to_fp32(v[d]) * s);
 }
 
 // acc[d] += float(v[d]) * s, in float.

@@ -1,6 +1,7 @@
 #include "model/ops.h"
 
 #include <cmath>
+#include "model/ref_kernels.h"
 
 namespace tessera {
 
@@ -33,18 +34,14 @@ void rope_apply(const float* cs, int n_rot, float* x, int n_heads, int head_dim)
     for (int i = 0; i < n_rot; i += 2) {
       const float c = cs[i], s = cs[i + 1];
       const float x0 = v[i], x1 = v[i + 1];
-      v[i] = x0 * c - x1 * s;
-      v[i + 1] = x0 * s + x1 * c;
+      // The reference build fuses the first product into the add.
+      v[i] = std::fma(x0, c, -(x1 * s));
+      v[i + 1] = std::fma(x0, s, x1 * c);
     }
   }
 }
 
-void swiglu(const float* gate, const float* up, float* out, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    const float g = gate[i];
-    out[i] = (g / (1.0f + std::exp(-g))) * up[i];
-  }
-}
+void swiglu(const float* gate, const float* up, float* out, int64_t n) { ref_kernels().swiglu(gate, up, out, n); }
 
 void add_in_place(float* x, const float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] += y[i];
