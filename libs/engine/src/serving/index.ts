@@ -5,3 +5,4 @@ export * from './stop-checker';
 export * from './request-state';
 export * from './llm-engine';
 export * from './native-executor';
+export * from './local-engine';
