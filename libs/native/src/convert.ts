@@ -133,7 +133,11 @@ function callSync<T>(fn: () => T): T {
   }
 }
 
-/** Quantizes whole rows of F32 values into `type`'s bytes (a GGUF tensor's data). */
+/**
+ * Quantizes whole rows of F32 values into `type`'s bytes (a GGUF tensor's data).
+ * The native threads read `src` in place (no copy): do not modify it until the
+ * promise settles.
+ */
 export async function quantize(type: GGMLType, src: Float32Array, nPerRow: number, opts: QuantizeOptions = {}): Promise<Buffer> {
   const a = checkQuantize(type, src, nPerRow, opts);
   const addon = loadAddon();
