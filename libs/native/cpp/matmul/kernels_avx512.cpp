@@ -1,12 +1,13 @@
-// AVX-512 kernels (VL + VNNI, on 256-bit registers) over row-interleaved
-// weights. A packed group holds one block of 8 consecutive rows: their 8 fp16
+// AVX-512 kernels (VL + BW + VNNI, on 256-bit registers) over row-interleaved
+// weights (Q4_0, Q5_0, IQ4_NL, Q8_0). A packed group holds one block of 8 consecutive rows: their 8 fp16
 // scales, then the quants arranged so that 32-bit lane r of every vector holds
 // 4 consecutive quants of row r. One vpdpbusd with 4 broadcast activation
 // bytes then advances all 8 row sums at once, and the 8 results come out as
 // one vector: no horizontal sums, one scale multiply per 8 rows.
 //
 // vpdpbusd multiplies unsigned by signed bytes, so weights are stored
-// unsigned (Q4_0: the nibbles 0..15 as is; Q8_0: w + 128) and the offset is
+// unsigned (Q4_0: the nibbles 0..15 as is; Q5_0: 0..31; IQ4_NL and Q8_0:
+// w + 128) and the offset is
 // removed with the activation block's sum: sum((u - k) y) = sum(u y) - k sum(y).
 //
 // Types without a kernel here use their AVX2 kernel on the unpacked rows.
@@ -29,24 +30,30 @@ constexpr int kMaxTokens = 4;  // tokens per pass over a group
 // Per-token activation data prepared once per pass lives on the stack.
 constexpr int64_t kMaxBlocks = 2048;  // 65536 columns
 
-// Q4_0: byte j of a row's qs holds element j (low nibble) and element j + 16
-// (high nibble); lane r of vector k gets qs[4k .. 4k + 3] of row r, so the low
-// nibbles pair with activations 4k.. and the high nibbles with 16 + 4k...
-struct PackedQ4_0 {
+// 32-element 4-bit formats (Q4_0, Q5_0, IQ4_NL): byte j of a row's qs holds
+// element j (low nibble) and element j + 16 (high nibble); lane r of quant
+// vector k gets qs[4k .. 4k + 3] of row r, so after splitting the nibbles the
+// low halves pair with activations 4k.. and the high halves with 16 + 4k...
+template <class Variant>
+struct PackedNibbles {
   static constexpr int kVectors = 4;
-  static constexpr int kOffset = 8;
-  static constexpr size_t kSrcBlock = sizeof(block_q4_0);
-  static void pack_block(const uint8_t* src, int r, uint8_t* quants) {
-    const auto* b = reinterpret_cast<const block_q4_0*>(src);
-    for (int k = 0; k < kVectors; ++k) std::memcpy(quants + 32 * k + 4 * r, b->qs + 4 * k, 4);
+  static constexpr int kExtra = Variant::kExtra;  // bytes between scales and quants
+  static constexpr int kOffset = Variant::kOffset;
+  static constexpr size_t kSrcBlock = Variant::kSrcBlock;
+  static void pack_block(const uint8_t* src, int r, uint8_t* extra, uint8_t* quants) {
+    const uint8_t* qs = src + Variant::kQsOffset;
+    for (int k = 0; k < kVectors; ++k) std::memcpy(quants + 32 * k + 4 * r, qs + 4 * k, 4);
+    Variant::pack_extra(src, r, extra);
   }
   template <int T>
-  static void accumulate(const uint8_t* quants, const int8_t* const* yqs, __m256i* acc) {
+  static void accumulate(const uint8_t* extra, const uint8_t* quants, const int8_t* const* yqs,
+                         __m256i* acc) {
     const __m256i low = _mm256_set1_epi8(0x0F);
     for (int k = 0; k < kVectors; ++k) {
       const __m256i v = load256(quants + 32 * k);
-      const __m256i lo = _mm256_and_si256(v, low);
-      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+      __m256i lo = _mm256_and_si256(v, low);
+      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+      Variant::finish(extra, k, &lo, &hi);
       for (int t = 0; t < T; ++t) {
         int32_t a, b;
         std::memcpy(&a, yqs[t] + 4 * k, 4);
@@ -58,19 +65,74 @@ struct PackedQ4_0 {
   }
 };
 
+struct Q4_0Nibbles {  // value = nibble - 8
+  static constexpr int kExtra = 0, kOffset = 8, kQsOffset = 2;
+  static constexpr size_t kSrcBlock = sizeof(block_q4_0);
+  static void pack_extra(const uint8_t*, int, uint8_t*) {}
+  static void finish(const uint8_t*, int, __m256i*, __m256i*) {}
+};
+
+// Q5_0: value = (nibble | fifth bit << 4) - 16. The 32 fifth bits of row r
+// are regrouped at packing into 4 bytes at extra[4r + k]: bit j is element
+// 4k + j's, bit 4 + j is element 16 + 4k + j's.
+struct Q5_0Nibbles {
+  static constexpr int kExtra = 32, kOffset = 16, kQsOffset = 6;
+  static constexpr size_t kSrcBlock = sizeof(block_q5_0);
+  static void pack_extra(const uint8_t* src, int r, uint8_t* extra) {
+    uint32_t qh;
+    std::memcpy(&qh, src + 2, 4);
+    for (int k = 0; k < 4; ++k) {
+      uint8_t byte = 0;
+      for (int j = 0; j < 4; ++j) {
+        byte |= static_cast<uint8_t>(((qh >> (4 * k + j)) & 1u) << j);
+        byte |= static_cast<uint8_t>(((qh >> (16 + 4 * k + j)) & 1u) << (4 + j));
+      }
+      extra[4 * r + k] = byte;
+    }
+  }
+  static void finish(const uint8_t* extra, int k, __m256i* lo, __m256i* hi) {
+    // Byte k of every 4-byte lane, copied to the lane's 4 bytes.
+    const __m256i pick = _mm256_add_epi8(
+        _mm256_set1_epi8(static_cast<char>(k)),
+        _mm256_set_epi8(12, 12, 12, 12, 8, 8, 8, 8, 4, 4, 4, 4, 0, 0, 0, 0, 12, 12, 12, 12, 8, 8,
+                        8, 8, 4, 4, 4, 4, 0, 0, 0, 0));
+    const __m256i bits = _mm256_shuffle_epi8(load256(extra), pick);
+    const __m256i lo_bit = _mm256_set1_epi32(0x08040201);
+    const __m256i hi_bit = _mm256_set1_epi32(static_cast<int>(0x80402010u));
+    const __m256i sixteen = _mm256_set1_epi8(16);
+    *lo = _mm256_mask_add_epi8(*lo, _mm256_test_epi8_mask(bits, lo_bit), *lo, sixteen);
+    *hi = _mm256_mask_add_epi8(*hi, _mm256_test_epi8_mask(bits, hi_bit), *hi, sixteen);
+  }
+};
+
+// IQ4_NL: value = codebook[nibble]; stored as codebook + 128 (unsigned).
+struct IQ4_NLNibbles {
+  static constexpr int kExtra = 0, kOffset = 128, kQsOffset = 2;
+  static constexpr size_t kSrcBlock = sizeof(block_iq4_nl);
+  static void pack_extra(const uint8_t*, int, uint8_t*) {}
+  static void finish(const uint8_t*, int, __m256i* lo, __m256i* hi) {
+    const __m256i table = _mm256_xor_si256(
+        _mm256_broadcastsi128_si256(load128(kvalues_iq4nl)), _mm256_set1_epi8(static_cast<char>(0x80)));
+    *lo = _mm256_shuffle_epi8(table, *lo);
+    *hi = _mm256_shuffle_epi8(table, *hi);
+  }
+};
+
 // Q8_0: lane r of vector k gets elements 4k .. 4k + 3 of row r, plus 128.
 struct PackedQ8_0 {
   static constexpr int kVectors = 8;
+  static constexpr int kExtra = 0;
   static constexpr int kOffset = 128;
   static constexpr size_t kSrcBlock = sizeof(block_q8_0);
-  static void pack_block(const uint8_t* src, int r, uint8_t* quants) {
+  static void pack_block(const uint8_t* src, int r, uint8_t*, uint8_t* quants) {
     const auto* b = reinterpret_cast<const block_q8_0*>(src);
     for (int k = 0; k < kVectors; ++k)
       for (int j = 0; j < 4; ++j)
         quants[32 * k + 4 * r + j] = static_cast<uint8_t>(b->qs[4 * k + j] ^ 0x80);
   }
   template <int T>
-  static void accumulate(const uint8_t* quants, const int8_t* const* yqs, __m256i* acc) {
+  static void accumulate(const uint8_t*, const uint8_t* quants, const int8_t* const* yqs,
+                         __m256i* acc) {
     for (int k = 0; k < kVectors; ++k) {
       const __m256i v = load256(quants + 32 * k);
       for (int t = 0; t < T; ++t) {
@@ -84,7 +146,7 @@ struct PackedQ8_0 {
 
 template <class F>
 constexpr size_t group_bytes() {
-  return 16 + 32 * F::kVectors;  // 8 fp16 scales, then the quant vectors
+  return 16 + F::kExtra + 32 * F::kVectors;  // 8 fp16 scales, extra bits, quant vectors
 }
 
 template <class F>
@@ -97,7 +159,7 @@ void pack(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8
       for (int r = 0; r < kGroupRows && g * kGroupRows + r < rows; ++r) {
         const uint8_t* src = data + (g * kGroupRows + r) * row_bytes + b * F::kSrcBlock;
         std::memcpy(out + 2 * r, src, 2);  // fp16 scale d comes first in both formats
-        F::pack_block(src, r, out + 16);
+        F::pack_block(src, r, out + 16, out + 16 + F::kExtra);
       }
     }
 }
@@ -135,7 +197,7 @@ void group_dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, co
       isum[t] = _mm256_set1_epi32(p.offset[t][b]);
       yqs[t] = reinterpret_cast<const block_q8_0*>(rows[t])[b].qs;
     }
-    F::template accumulate<T>(g + 16, yqs, isum);
+    F::template accumulate<T>(g + 16, g + 16 + F::kExtra, yqs, isum);
     const __m256 dw = _mm256_cvtph_ps(load128(g));
     for (int t = 0; t < T; ++t)
       acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_set1_ps(p.d[t][b])),
@@ -199,7 +261,9 @@ Kernel avx512_kernel(GgmlType) { return {}; }
 
 PackedKernel avx512_packed_kernel(GgmlType wtype) {
   switch (wtype) {
-    case GgmlType::Q4_0: return packed_of<PackedQ4_0>();
+    case GgmlType::Q4_0: return packed_of<PackedNibbles<Q4_0Nibbles>>();
+    case GgmlType::Q5_0: return packed_of<PackedNibbles<Q5_0Nibbles>>();
+    case GgmlType::IQ4_NL: return packed_of<PackedNibbles<IQ4_NLNibbles>>();
     case GgmlType::Q8_0: return packed_of<PackedQ8_0>();
     default: return {};
   }
