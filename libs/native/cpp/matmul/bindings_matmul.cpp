@@ -187,13 +187,10 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
   }
   bounds.push_back(p.w.rows);
   const MatmulPath before = set_matmul_path(p.path);
-  std::vector<uint8_t> packed_data;
+  PackedWeights packed_weights;
   if (packed) {
-    packed_data.resize(packed_weights_bytes(p.w));
-    if (!packed_data.empty()) {
-      pack_weights(p.w, packed_data.data());
-      p.w.packed = packed_data.data();
-    }
+    packed_weights = PackedWeights(p.w);
+    p.w = packed_weights.view();
   }
   Napi::Float32Array y = Napi::Float32Array::New(env, p.w.rows * p.n_tokens);
   for (size_t i = 0; i + 1 < bounds.size(); ++i)

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <new>
 
 #include "cpu_features.h"
 #include "matmul/kernels.h"
@@ -130,6 +131,17 @@ void pack_weights(const WeightView& w, void* dst) {
   if (!k.pack) return;
   k.pack(static_cast<const uint8_t*>(w.data), w.row_bytes, w.rows,
          w.cols / mm::type_shape(w.type).block, static_cast<uint8_t*>(dst));
+}
+
+void PackedWeights::Free::operator()(uint8_t* p) const {
+  ::operator delete[](p, std::align_val_t(64));
+}
+
+PackedWeights::PackedWeights(const WeightView& w) : view_(w), bytes_(packed_weights_bytes(w)) {
+  if (bytes_ == 0) return;
+  data_.reset(static_cast<uint8_t*>(::operator new[](bytes_, std::align_val_t(64))));
+  pack_weights(w, data_.get());
+  view_.packed = data_.get();
 }
 
 bool matmul_supports(GgmlType wtype) { return mm::scalar_kernel(wtype).dot != nullptr; }

@@ -9,6 +9,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include "quants/blocks.h"
 
 namespace tessera {
@@ -61,6 +62,25 @@ float vec_dot(GgmlType wtype, int64_t n, const void* wrow, const void* xq_row);
 // order), but never depend on how rows are split between threads.
 size_t packed_weights_bytes(const WeightView& w);
 void pack_weights(const WeightView& w, void* dst);
+
+// Owns the packed copy of one weight matrix. view() is what to pass to
+// matmul_rows: `w` with .packed set where packing applies, else `w` as is.
+//   PackedWeights p(w);  ...  matmul_rows(p.view(), ...);
+class PackedWeights {
+ public:
+  PackedWeights() = default;
+  explicit PackedWeights(const WeightView& w);
+  const WeightView& view() const { return view_; }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  struct Free {
+    void operator()(uint8_t* p) const;
+  };
+  WeightView view_{};
+  size_t bytes_ = 0;
+  std::unique_ptr<uint8_t, Free> data_;
+};
 
 // Row of any supported weight type -> floats (embedding lookups).
 void dequantize_row(GgmlType t, const void* src, float* dst, int64_t n);
