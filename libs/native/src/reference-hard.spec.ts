@@ -3,6 +3,7 @@
 import { GGMLType, typeTraitsByName } from './ggml-types';
 import { quantize } from './convert';
 import { setKernelPath } from './cpu';
+import { loadAddon } from './addon';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -11,6 +12,7 @@ interface Fixture {
   x: string;
   imatrix: string;
   outputs: Record<string, string>;
+  activations: { Q8_1: string };
 }
 const fixture = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'reference-hard.json'), 'utf8')) as Fixture;
 
@@ -47,5 +49,14 @@ describe.each(['auto', 'scalar'] as const)('reference bytes on hard input (%s ke
     expect(out.length).toBe(expected.length);
     const at = out.findIndex((b, i) => b !== expected[i]);
     expect(at).toBe(-1);
+  });
+});
+
+describe('reference bytes of the Q8_1 activation format', () => {
+  it('the raw addon reproduces quantize_row_q8_1_ref (the wrapper refuses Q8_1: not a file type)', () => {
+    const expected = Buffer.from(fixture.activations.Q8_1, 'base64');
+    const out = loadAddon().quantizeSync(GGMLType.Q8_1, x, fixture.nPerRow, undefined, 2);
+    expect(out.length).toBe(expected.length);
+    expect(out.findIndex((b, i) => b !== expected[i])).toBe(-1);
   });
 });

@@ -19,6 +19,13 @@ void dequantize_row_f32(const void* src, float* dst, int64_t k) {
   std::memcpy(dst, src, static_cast<size_t>(k) * sizeof(float));
 }
 
+// Q8_1 is an activation format, not a file type: the TS wrapper refuses it,
+// but the raw addon can produce it so tests can pin it to the reference.
+size_t quantize_q8_1_rows(const float* src, void* dst, int64_t nrows, int64_t n_per_row, const float* /*imatrix*/) {
+  quantize_row_q8_1(src, dst, nrows * n_per_row);
+  return static_cast<size_t>(nrows * n_per_row / QK8_1) * sizeof(block_q8_1);
+}
+
 std::vector<TypeKernels> scalar_table() {
   using T = GgmlType;
   auto id = [](T t) { return static_cast<int32_t>(t); };
@@ -31,6 +38,7 @@ std::vector<TypeKernels> scalar_table() {
       {id(T::Q5_0), "Q5_0", QK5_0, sizeof(block_q5_0), quantize_q5_0, dequantize_row_q5_0},
       {id(T::Q5_1), "Q5_1", QK5_1, sizeof(block_q5_1), quantize_q5_1, dequantize_row_q5_1},
       {id(T::Q8_0), "Q8_0", QK8_0, sizeof(block_q8_0), quantize_q8_0, dequantize_row_q8_0},
+      {id(T::Q8_1), "Q8_1", QK8_1, sizeof(block_q8_1), quantize_q8_1_rows, nullptr},
       {id(T::Q2_K), "Q2_K", QK_K, sizeof(block_q2_K), quantize_q2_K, dequantize_row_q2_K},
       {id(T::Q3_K), "Q3_K", QK_K, sizeof(block_q3_K), quantize_q3_K, dequantize_row_q3_K},
       {id(T::Q4_K), "Q4_K", QK_K, sizeof(block_q4_K), quantize_q4_K, dequantize_row_q4_K},
