@@ -42,7 +42,7 @@ void min_max(const float* x, int n, float* min, float* max) {
 
 // The reference converts with a C cast after adding the rounding offset in
 // float, i.e. truncation toward zero of the float sum.
-inline int truncate(float v) { return static_cast<int>(v); }
+inline int trunc_to_int(float v) { return static_cast<int>(v); }
 
 inline uint8_t pack_nibbles(int lo, int hi) { return static_cast<uint8_t>((lo & 0x0f) | ((hi & 0x0f) << 4)); }
 
@@ -83,8 +83,8 @@ void q4_0_block(const float* x, block_q4_0* y) {
   const float id = d ? 1.0f / d : 0.0f;
   y->d = fp32_to_fp16(d);
   for (int j = 0; j < QK / 2; ++j) {
-    const int lo = std::min(15, static_cast<int>(static_cast<int8_t>(truncate(x[j] * id + 8.5f))));
-    const int hi = std::min(15, static_cast<int>(static_cast<int8_t>(truncate(x[j + QK / 2] * id + 8.5f))));
+    const int lo = std::min(15, static_cast<int>(static_cast<int8_t>(trunc_to_int(x[j] * id + 8.5f))));
+    const int hi = std::min(15, static_cast<int>(static_cast<int8_t>(trunc_to_int(x[j + QK / 2] * id + 8.5f))));
     y->qs[j] = pack_nibbles(lo, hi);
   }
 }
@@ -97,8 +97,8 @@ void q4_1_block(const float* x, block_q4_1* y) {
   y->d = fp32_to_fp16(d);
   y->m = fp32_to_fp16(min);
   for (int j = 0; j < QK / 2; ++j) {
-    const int lo = std::min(15, static_cast<int>(static_cast<int8_t>(truncate((x[j] - min) * id + 0.5f))));
-    const int hi = std::min(15, static_cast<int>(static_cast<int8_t>(truncate((x[j + QK / 2] - min) * id + 0.5f))));
+    const int lo = std::min(15, static_cast<int>(static_cast<int8_t>(trunc_to_int((x[j] - min) * id + 0.5f))));
+    const int hi = std::min(15, static_cast<int>(static_cast<int8_t>(trunc_to_int((x[j + QK / 2] - min) * id + 0.5f))));
     y->qs[j] = pack_nibbles(lo, hi);
   }
 }
@@ -109,7 +109,7 @@ void q5_0_block(const float* x, block_q5_0* y) {
   y->d = fp32_to_fp16(d);
   uint8_t levels[QK];
   for (int j = 0; j < QK; ++j) {
-    levels[j] = static_cast<uint8_t>(std::min(31, static_cast<int>(static_cast<int8_t>(truncate(x[j] * id + 16.5f)))));
+    levels[j] = static_cast<uint8_t>(std::min(31, static_cast<int>(static_cast<int8_t>(trunc_to_int(x[j] * id + 16.5f)))));
   }
   pack_5bit(levels, y->qs, y->qh);
 }
@@ -123,7 +123,7 @@ void q5_1_block(const float* x, block_q5_1* y) {
   y->m = fp32_to_fp16(min);
   uint8_t levels[QK];
   // No clamp here, as in the reference: a level of 32 wraps to 0 when packed.
-  for (int j = 0; j < QK; ++j) levels[j] = static_cast<uint8_t>(truncate((x[j] - min) * id + 0.5f));
+  for (int j = 0; j < QK; ++j) levels[j] = static_cast<uint8_t>(trunc_to_int((x[j] - min) * id + 0.5f));
   pack_5bit(levels, y->qs, y->qh);
 }
 
