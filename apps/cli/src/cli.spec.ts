@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { ExitCode } from './cli-error';
 import { runCli } from './main';
 
-const golden = join(__dirname, '..', '..', '..', '..', 'shared', 'golden', 'micro');
+const golden = process.env.TESSERA_GOLDEN_DIR ?? join(__dirname, '..', '..', '..', '..', 'shared', 'golden', 'micro');
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();

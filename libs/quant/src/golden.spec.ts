@@ -13,7 +13,7 @@ import { DenseLlamaShape, denseLlamaModelInfo, denseLlamaTensors } from './llama
 import { quantizeFile } from './quantize-file';
 import { planTensorTypes } from './tensor-type-rules';
 
-const GOLDEN = '/work/shared/golden/micro';
+const GOLDEN = process.env.TESSERA_GOLDEN_DIR ?? '/work/shared/golden/micro';
 const PRESETS = ['Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'Q2_K', 'Q3_K_S', 'Q3_K_M', 'Q3_K_L', 'Q4_K_S', 'Q4_K_M', 'Q5_K_S', 'Q5_K_M', 'Q6_K', 'IQ4_NL', 'IQ4_XS', 'F16', 'BF16'];
 const SUMS = new Map(
   readFileSync(join(GOLDEN, 'SHA256SUMS'), 'utf8')

@@ -9,7 +9,7 @@ import { parseLegacyImatrix } from './imatrix-legacy';
 import { QuantKernels, nativeKernels } from './kernels';
 import { quantizeFile } from './quantize-file';
 
-const GOLDEN = '/work/shared/golden/micro';
+const GOLDEN = process.env.TESSERA_GOLDEN_DIR ?? '/work/shared/golden/micro';
 
 function legacyFile(entries: Array<[string, number, number[]]>, trailer?: [number, string]): Buffer {
   const parts: Buffer[] = [];

@@ -9,7 +9,7 @@ import { QuantKernels } from './kernels';
 import { quantizeFile } from './quantize-file';
 import { planQuantizeFile } from './quantize-plan';
 
-const GOLDEN = '/work/shared/golden/micro';
+const GOLDEN = process.env.TESSERA_GOLDEN_DIR ?? '/work/shared/golden/micro';
 const SRC = join(GOLDEN, 'micro-f32.gguf');
 
 // Stand-in kernels written from the format description, so the container logic

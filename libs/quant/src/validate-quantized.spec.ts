@@ -6,7 +6,7 @@ import { GGUFMetadata, buildGGUF, ggufValue, parseGGUF } from '@tessera/gguf';
 import { quantizeFile } from './quantize-file';
 import { validateQuantized } from './validate-quantized';
 
-const GOLDEN = '/work/shared/golden/micro';
+const GOLDEN = process.env.TESSERA_GOLDEN_DIR ?? '/work/shared/golden/micro';
 
 describe('validateQuantized', () => {
   it('accepts every tensor of the reference files', () => {

@@ -7,7 +7,7 @@ import { PRESETS } from './presets';
 import { synthGguf } from './synth-gguf';
 import { synthTensors } from './weights';
 
-const GOLDEN = '/work/shared/golden/micro/micro-f32.gguf';
+const GOLDEN = `${process.env.TESSERA_GOLDEN_DIR ?? '/work/shared/golden/micro'}/micro-f32.gguf`;
 
 function typeSignature(v: { type: GGUFValueType; elemType?: GGUFValueType }): string {
   return v.type === GGUFValueType.ARRAY ? `ARRAY<${v.elemType}>` : String(v.type);
