@@ -36,6 +36,7 @@ struct PackedKernel {
               int64_t row_end) = nullptr;
 };
 PackedKernel avx512_packed_kernel(GgmlType wtype);
+PackedKernel avx512_packed_kquant_kernel(GgmlType wtype);  // the K-quant part
 // Rows longer than this many blocks are not packed.
 int64_t avx512_packed_max_blocks();
 

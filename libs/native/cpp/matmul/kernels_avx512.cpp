@@ -19,15 +19,14 @@
 #include <cstring>
 
 #include "matmul/kernels.h"
+#include "matmul/packed_runner.h"
 #include "matmul/x86_common.h"
 
 namespace tessera {
 namespace mm {
 namespace {
 
-constexpr int kGroupRows = 8;
-constexpr int kMaxTokens = 4;  // tokens per pass over a group
-// Per-token activation data prepared once per pass lives on the stack.
+// Longest row (in blocks) whose per-pass activation data fits the buffer.
 constexpr int64_t kMaxBlocks = 2048;  // 65536 columns
 
 // 32-element 4-bit formats (Q4_0, Q5_0, IQ4_NL): byte j of a row's qs holds
@@ -170,88 +169,60 @@ struct TokenPrep {
   int32_t offset[kMaxTokens][kMaxBlocks];
 };
 
-template <class F>
-void prepare(const uint8_t* const* rows, int ntok, int64_t nb, TokenPrep* p) {
-  for (int t = 0; t < ntok; ++t) {
-    const auto* y = reinterpret_cast<const block_q8_0*>(rows[t]);
-    for (int64_t b = 0; b < nb; ++b) {
-      int sum = 0;
-      for (int j = 0; j < 32; ++j) sum += y[b].qs[j];
-      p->d[t][b] = half_to_float(y[b].d);
-      p->offset[t][b] = -F::kOffset * sum;
-    }
-  }
-}
-
-// One group (8 rows) against T tokens: out[t] holds the 8 row results.
-template <class F, int T>
-void group_dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const TokenPrep& p,
-                __m256* out) {
-  __m256 acc[T];
-  for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
-  for (int64_t b = 0; b < nb; ++b) {
-    const uint8_t* g = group + static_cast<size_t>(b) * group_bytes<F>();
-    __m256i isum[T];
-    const int8_t* yqs[T];
-    for (int t = 0; t < T; ++t) {
-      isum[t] = _mm256_set1_epi32(p.offset[t][b]);
-      yqs[t] = reinterpret_cast<const block_q8_0*>(rows[t])[b].qs;
-    }
-    F::template accumulate<T>(g + 16, g + 16 + F::kExtra, yqs, isum);
-    const __m256 dw = _mm256_cvtph_ps(load128(g));
-    for (int t = 0; t < T; ++t)
-      acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_set1_ps(p.d[t][b])),
-                               _mm256_cvtepi32_ps(isum[t]), acc[t]);
-  }
-  for (int t = 0; t < T; ++t) out[t] = acc[t];
-}
-
-template <class F>
-void run(const uint8_t* packed, int64_t nb, const uint8_t* xq, size_t xq_stride, int64_t ntok,
-         float* y, int64_t y_stride, int64_t row_begin, int64_t row_end) {
+TokenPrep& token_prep() {
   static thread_local TokenPrep prep;
-  const size_t stride = static_cast<size_t>(nb) * group_bytes<F>();
-  const int64_t g_begin = row_begin / kGroupRows;
-  const int64_t g_end = (row_end + kGroupRows - 1) / kGroupRows;
-  for (int64_t t0 = 0; t0 < ntok; t0 += kMaxTokens) {
-    const int cnt = static_cast<int>(ntok - t0 < kMaxTokens ? ntok - t0 : kMaxTokens);
-    const uint8_t* rows[kMaxTokens];
-    for (int t = 0; t < cnt; ++t) rows[t] = xq + (t0 + t) * xq_stride;
-    prepare<F>(rows, cnt, nb, &prep);
-    for (int64_t g = g_begin; g < g_end; ++g) {
-      __m256 out[kMaxTokens];
-      const uint8_t* group = packed + g * stride;
-      switch (cnt) {
-        case 1: group_dots<F, 1>(group, nb, rows, prep, out); break;
-        case 2: group_dots<F, 2>(group, nb, rows, prep, out); break;
-        case 3: group_dots<F, 3>(group, nb, rows, prep, out); break;
-        default: group_dots<F, 4>(group, nb, rows, prep, out); break;
-      }
-      // A group cut by the row range is computed whole and copied in part,
-      // so results never depend on how rows are split between threads.
-      const int64_t r0 = g * kGroupRows;
-      const int64_t lo = r0 < row_begin ? row_begin - r0 : 0;
-      const int64_t hi = r0 + kGroupRows > row_end ? row_end - r0 : kGroupRows;
-      for (int t = 0; t < cnt; ++t) {
-        float* dst = y + (t0 + t) * y_stride + r0;
-        if (lo == 0 && hi == kGroupRows) {
-          _mm256_storeu_ps(dst, out[t]);
-        } else {
-          float tmp[kGroupRows];
-          _mm256_storeu_ps(tmp, out[t]);
-          for (int64_t r = lo; r < hi; ++r) dst[r] = tmp[r];
-        }
+  return prep;
+}
+
+// Adapts a 32-element format F to run_packed.
+template <class F>
+struct Blocks32Packed {
+  static constexpr size_t kGroupBytes = group_bytes<F>();
+  using Prep = TokenPrep;
+  static Prep& prep_storage() { return token_prep(); }
+
+  static void prepare(const uint8_t* const* rows, int ntok, int64_t nb, Prep* p) {
+    for (int t = 0; t < ntok; ++t) {
+      const auto* y = reinterpret_cast<const block_q8_0*>(rows[t]);
+      for (int64_t b = 0; b < nb; ++b) {
+        int sum = 0;
+        for (int j = 0; j < 32; ++j) sum += y[b].qs[j];
+        p->d[t][b] = half_to_float(y[b].d);
+        p->offset[t][b] = -F::kOffset * sum;
       }
     }
   }
-}
+
+  // One group (8 rows) against T tokens: out[t] holds the 8 row results.
+  template <int T>
+  static void dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep& p,
+                   __m256* out) {
+    __m256 acc[T];
+    for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; ++b) {
+      const uint8_t* g = group + static_cast<size_t>(b) * kGroupBytes;
+      __m256i isum[T];
+      const int8_t* yqs[T];
+      for (int t = 0; t < T; ++t) {
+        isum[t] = _mm256_set1_epi32(p.offset[t][b]);
+        yqs[t] = reinterpret_cast<const block_q8_0*>(rows[t])[b].qs;
+      }
+      F::template accumulate<T>(g + 16, g + 16 + F::kExtra, yqs, isum);
+      const __m256 dw = _mm256_cvtph_ps(load128(g));
+      for (int t = 0; t < T; ++t)
+        acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_set1_ps(p.d[t][b])),
+                                 _mm256_cvtepi32_ps(isum[t]), acc[t]);
+    }
+    for (int t = 0; t < T; ++t) out[t] = acc[t];
+  }
+};
 
 template <class F>
 PackedKernel packed_of() {
   PackedKernel k;
   k.group_bytes = group_bytes<F>();
   k.pack = pack<F>;
-  k.run = run<F>;
+  k.run = run_packed<Blocks32Packed<F>>;
   return k;
 }
 
@@ -265,7 +236,7 @@ PackedKernel avx512_packed_kernel(GgmlType wtype) {
     case GgmlType::Q5_0: return packed_of<PackedNibbles<Q5_0Nibbles>>();
     case GgmlType::IQ4_NL: return packed_of<PackedNibbles<IQ4_NLNibbles>>();
     case GgmlType::Q8_0: return packed_of<PackedQ8_0>();
-    default: return {};
+    default: return avx512_packed_kquant_kernel(wtype);
   }
 }
 

@@ -1,0 +1,226 @@
+// Packed AVX-512 (VL + BW + VNNI) kernels for Q4_K and Q6_K: 8 rows of one
+// super-block per group, quants arranged as in kernels_avx512.cpp (lane r of a
+// vector holds 4 consecutive quants of row r), sub-block scales unpacked to
+// one byte per row. Per sub-block, vpdpbusd gives 8 exact integer row sums;
+// they are scaled in float by d * scale (exact: an fp16 times a small
+// integer), and each super-block's total is scaled by the activation's d.
+// Same-file rules as kernels_avx512.cpp: no standard library templates here.
+#pragma GCC target("avx512vnni")
+#include <cstring>
+
+#include "matmul/kernels.h"
+#include "matmul/kquant_scales.h"
+#include "matmul/packed_runner.h"
+#include "matmul/x86_common.h"
+
+namespace tessera {
+namespace mm {
+namespace {
+
+struct NoPrep {};
+
+inline __m256i bcast4(const int8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm256_set1_epi32(v);
+}
+
+// Eight per-row byte scales (at p) times the rows' d, as floats.
+inline __m256 row_scales_u8(const uint8_t* p, __m256 d) {
+  return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)))), d);
+}
+inline __m256 row_scales_i8(const uint8_t* p, __m256 d) {
+  return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)))), d);
+}
+
+// Q4_K group: d[8], dmin[8] (fp16); scales[8 sub-blocks][8 rows]; mins as
+// byte pairs (sub-blocks 2i, 2i+1) per row for i = 0..3; then 32 quant
+// vectors, vector 8c + k holding qs[32c + 4k ..] of each row (low nibbles:
+// sub-block 2c, high nibbles: sub-block 2c + 1).
+struct PackedQ4K {
+  static constexpr size_t kGroupBytes = 16 + 16 + 64 + 64 + 1024;
+  using Prep = NoPrep;
+  static Prep& prep_storage() {
+    static NoPrep none;
+    return none;
+  }
+  static void prepare(const uint8_t* const*, int, int64_t, Prep*) {}
+
+  static void pack(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8_t* dst) {
+    const int64_t groups = (rows + kGroupRows - 1) / kGroupRows;
+    std::memset(dst, 0, static_cast<size_t>(groups * nb) * kGroupBytes);
+    for (int64_t g = 0; g < groups; ++g)
+      for (int64_t b = 0; b < nb; ++b) {
+        uint8_t* out = dst + static_cast<size_t>(g * nb + b) * kGroupBytes;
+        for (int r = 0; r < kGroupRows && g * kGroupRows + r < rows; ++r) {
+          const auto* x = reinterpret_cast<const block_q4_K*>(data + (g * kGroupRows + r) * row_bytes) + b;
+          std::memcpy(out + 2 * r, &x->d, 2);
+          std::memcpy(out + 16 + 2 * r, &x->dmin, 2);
+          uint8_t sc[8], mn[8];
+          unpack_k4_scales(x->scales, sc, mn);
+          for (int j = 0; j < 8; ++j) out[32 + 8 * j + r] = sc[j];
+          for (int i = 0; i < 4; ++i) {
+            out[96 + 16 * i + 2 * r] = mn[2 * i];
+            out[96 + 16 * i + 2 * r + 1] = mn[2 * i + 1];
+          }
+          for (int v = 0; v < 32; ++v) std::memcpy(out + 160 + 32 * v + 4 * r, x->qs + 4 * v, 4);
+        }
+      }
+  }
+
+  template <int T>
+  static void dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep&,
+                   __m256* out) {
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    __m256 acc[T];
+    for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; ++b) {
+      const uint8_t* g = group + static_cast<size_t>(b) * kGroupBytes;
+      const block_q8_K* y[T];
+      for (int t = 0; t < T; ++t) y[t] = reinterpret_cast<const block_q8_K*>(rows[t]) + b;
+      const __m256 d = _mm256_cvtph_ps(load128(g));
+      const __m256 dmin = _mm256_cvtph_ps(load128(g + 16));
+      __m256 sb[T];
+      for (int t = 0; t < T; ++t) sb[t] = _mm256_setzero_ps();
+      for (int c = 0; c < 4; ++c) {
+        __m256i lo_sum[T], hi_sum[T];
+        for (int t = 0; t < T; ++t) lo_sum[t] = hi_sum[t] = _mm256_setzero_si256();
+        for (int k = 0; k < 8; ++k) {
+          const __m256i v = load256(g + 160 + 32 * (8 * c + k));
+          const __m256i lo = _mm256_and_si256(v, low);
+          const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+          for (int t = 0; t < T; ++t) {
+            lo_sum[t] = _mm256_dpbusd_epi32(lo_sum[t], lo, bcast4(y[t]->qs + 64 * c + 4 * k));
+            hi_sum[t] = _mm256_dpbusd_epi32(hi_sum[t], hi, bcast4(y[t]->qs + 64 * c + 32 + 4 * k));
+          }
+        }
+        const __m256 s_lo = row_scales_u8(g + 32 + 8 * (2 * c), d);
+        const __m256 s_hi = row_scales_u8(g + 32 + 8 * (2 * c + 1), d);
+        for (int t = 0; t < T; ++t) {
+          sb[t] = _mm256_fmadd_ps(s_lo, _mm256_cvtepi32_ps(lo_sum[t]), sb[t]);
+          sb[t] = _mm256_fmadd_ps(s_hi, _mm256_cvtepi32_ps(hi_sum[t]), sb[t]);
+        }
+      }
+      // Min term: sum over sub-blocks of min * (sum of its 32 activations).
+      for (int t = 0; t < T; ++t) {
+        const int16_t* bs = y[t]->bsums;
+        __m256i msum = _mm256_setzero_si256();
+        for (int i = 0; i < 4; ++i) {
+          const int a = bs[4 * i] + bs[4 * i + 1], c = bs[4 * i + 2] + bs[4 * i + 3];
+          const int pair = static_cast<int>((static_cast<uint32_t>(static_cast<uint16_t>(c)) << 16) |
+                                            static_cast<uint16_t>(a));
+          const __m256i mins = _mm256_cvtepu8_epi16(load128(g + 96 + 16 * i));
+          msum = _mm256_dpwssd_epi32(msum, mins, _mm256_set1_epi32(pair));
+        }
+        sb[t] = _mm256_fnmadd_ps(dmin, _mm256_cvtepi32_ps(msum), sb[t]);
+        acc[t] = _mm256_fmadd_ps(sb[t], _mm256_set1_ps(y[t]->d), acc[t]);
+      }
+    }
+    for (int t = 0; t < T; ++t) out[t] = acc[t];
+  }
+};
+
+// Q6_K group: d[8] (fp16); scales[16 groups][8 rows] (int8); then for each
+// half h and k = 0..7 three vectors: ql[64h + 4k ..], ql[64h + 32 + 4k ..] and
+// qh[32h + 4k ..] of each row. They rebuild four 6-bit values per byte
+// position: elements 128h + 4k (+0, +32, +64, +96), i.e. groups 8h + k / 4
+// (+0, +2, +4, +6).
+struct PackedQ6K {
+  static constexpr size_t kGroupBytes = 16 + 128 + 2 * 8 * 96;
+  using Prep = NoPrep;
+  static Prep& prep_storage() {
+    static NoPrep none;
+    return none;
+  }
+  static void prepare(const uint8_t* const*, int, int64_t, Prep*) {}
+
+  static void pack(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8_t* dst) {
+    const int64_t groups = (rows + kGroupRows - 1) / kGroupRows;
+    std::memset(dst, 0, static_cast<size_t>(groups * nb) * kGroupBytes);
+    for (int64_t g = 0; g < groups; ++g)
+      for (int64_t b = 0; b < nb; ++b) {
+        uint8_t* out = dst + static_cast<size_t>(g * nb + b) * kGroupBytes;
+        for (int r = 0; r < kGroupRows && g * kGroupRows + r < rows; ++r) {
+          const auto* x = reinterpret_cast<const block_q6_K*>(data + (g * kGroupRows + r) * row_bytes) + b;
+          std::memcpy(out + 2 * r, &x->d, 2);
+          for (int j = 0; j < 16; ++j) out[16 + 8 * j + r] = static_cast<uint8_t>(x->scales[j]);
+          for (int h = 0; h < 2; ++h)
+            for (int k = 0; k < 8; ++k) {
+              uint8_t* v = out + 144 + 96 * (8 * h + k) + 4 * r;
+              std::memcpy(v, x->ql + 64 * h + 4 * k, 4);
+              std::memcpy(v + 32, x->ql + 64 * h + 32 + 4 * k, 4);
+              std::memcpy(v + 64, x->qh + 32 * h + 4 * k, 4);
+            }
+        }
+      }
+  }
+
+  template <int T>
+  static void dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep&,
+                   __m256* out) {
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    __m256 acc[T];
+    for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; ++b) {
+      const uint8_t* g = group + static_cast<size_t>(b) * kGroupBytes;
+      const block_q8_K* y[T];
+      for (int t = 0; t < T; ++t) y[t] = reinterpret_cast<const block_q8_K*>(rows[t]) + b;
+      const __m256 d = _mm256_cvtph_ps(load128(g));
+      __m256 sb[T];
+      for (int t = 0; t < T; ++t) sb[t] = _mm256_setzero_ps();
+      for (int h = 0; h < 2; ++h)
+        for (int q = 0; q < 2; ++q) {
+          // Groups 8h + q + {0, 2, 4, 6}; stored values are true values + 32,
+          // so each sum starts at -32 * (sum of the group's activations).
+          __m256i sum[T][4];
+          for (int t = 0; t < T; ++t)
+            for (int s = 0; s < 4; ++s)
+              sum[t][s] = _mm256_set1_epi32(-32 * y[t]->bsums[8 * h + q + 2 * s]);
+          for (int k = 4 * q; k < 4 * q + 4; ++k) {
+            const uint8_t* p = g + 144 + 96 * (8 * h + k);
+            const __m256i ql0 = load256(p), ql1 = load256(p + 32), qh = load256(p + 64);
+            __m256i v[4];
+            v[0] = _mm256_or_si256(_mm256_and_si256(ql0, low),
+                                   _mm256_slli_epi16(_mm256_and_si256(qh, _mm256_set1_epi8(3)), 4));
+            v[1] = _mm256_or_si256(_mm256_and_si256(ql1, low),
+                                   _mm256_slli_epi16(_mm256_and_si256(qh, _mm256_set1_epi8(12)), 2));
+            v[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low),
+                                   _mm256_and_si256(qh, _mm256_set1_epi8(48)));
+            v[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low),
+                                   _mm256_and_si256(_mm256_srli_epi16(qh, 2), _mm256_set1_epi8(48)));
+            for (int t = 0; t < T; ++t)
+              for (int s = 0; s < 4; ++s)
+                sum[t][s] = _mm256_dpbusd_epi32(sum[t][s], v[s], bcast4(y[t]->qs + 128 * h + 32 * s + 4 * k));
+          }
+          for (int s = 0; s < 4; ++s) {
+            const __m256 scale = row_scales_i8(g + 16 + 8 * (8 * h + q + 2 * s), d);
+            for (int t = 0; t < T; ++t) sb[t] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(sum[t][s]), sb[t]);
+          }
+        }
+      for (int t = 0; t < T; ++t) acc[t] = _mm256_fmadd_ps(sb[t], _mm256_set1_ps(y[t]->d), acc[t]);
+    }
+    for (int t = 0; t < T; ++t) out[t] = acc[t];
+  }
+};
+
+template <class F>
+PackedKernel packed_of() {
+  PackedKernel k;
+  k.group_bytes = F::kGroupBytes;
+  k.pack = F::pack;
+  k.run = run_packed<F>;
+  return k;
+}
+
+}  // namespace
+
+PackedKernel avx512_packed_kquant_kernel(GgmlType wtype) {
+  switch (wtype) {
+    case GgmlType::Q4_K: return packed_of<PackedQ4K>();
+    case GgmlType::Q6_K: return packed_of<PackedQ6K>();
+    default: return {};
+  }
+}
+
+}  // namespace mm
+}  // namespace tessera
