@@ -201,6 +201,7 @@ struct Blocks32Packed {
     for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
     for (int64_t b = 0; b < nb; ++b) {
       const uint8_t* g = group + static_cast<size_t>(b) * kGroupBytes;
+      prefetch_ahead<kGroupBytes>(g, 1024);
       __m256i isum[T];
       const int8_t* yqs[T];
       for (int t = 0; t < T; ++t) {

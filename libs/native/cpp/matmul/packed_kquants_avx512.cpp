@@ -76,6 +76,7 @@ struct PackedQ4K {
     for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
     for (int64_t b = 0; b < nb; ++b) {
       const uint8_t* g = group + static_cast<size_t>(b) * kGroupBytes;
+      prefetch_ahead<kGroupBytes>(g, kGroupBytes);
       const block_q8_K* y[T];
       for (int t = 0; t < T; ++t) y[t] = reinterpret_cast<const block_q8_K*>(rows[t]) + b;
       const __m256 d = _mm256_cvtph_ps(load128(g));
@@ -163,6 +164,7 @@ struct PackedQ6K {
     for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
     for (int64_t b = 0; b < nb; ++b) {
       const uint8_t* g = group + static_cast<size_t>(b) * kGroupBytes;
+      prefetch_ahead<kGroupBytes>(g, kGroupBytes);
       const block_q8_K* y[T];
       for (int t = 0; t < T; ++t) y[t] = reinterpret_cast<const block_q8_K*>(rows[t]) + b;
       const __m256 d = _mm256_cvtph_ps(load128(g));
