@@ -7,6 +7,7 @@ import { dequantizeSync, quantizeSync } from './convert';
 import { GGMLType, findTypeTraits } from './ggml-types';
 import { MATMUL_TYPES, bestMatmulPath, matmul, packedWeightsBytes, quantizeActivations, type MatmulPath } from './matmul';
 import { NativeError } from './native-error';
+import { goldenTensors } from './test-utils/golden';
 import { gaussian, rng } from './test-utils/random';
 
 const ROWS = 37; // odd: exercises row tails
@@ -99,15 +100,15 @@ interface Reference {
  * products use the activation block's stored sum s = fp16(d * sum(q)) for the
  * min term, so the reference does too.
  */
-function reference(t: GGMLType, weights: Uint8Array, cols: number, xq: Uint8Array, nTokens: number): Reference[][] {
+function reference(t: GGMLType, weights: Uint8Array, cols: number, xq: Uint8Array, nTokens: number, rows = ROWS): Reference[][] {
   const traits = findTypeTraits(t)!;
   const rowBytes = (cols / traits.blockSize) * traits.typeSize;
   const x = decodeActivations(t, xq, cols, nTokens);
-  const w = t === GGMLType.F32 ? new Float32Array(weights.buffer.slice(0)) : dequantizeSync(t, weights, ROWS * cols, { threads: 1 });
+  const w = t === GGMLType.F32 ? new Float32Array(weights.slice().buffer) : dequantizeSync(t, weights, rows * cols, { threads: 1 });
   const withMin = t === GGMLType.Q4_1 || t === GGMLType.Q5_1;
   const half = (bytes: Uint8Array, at: number): number => f16(bytes[at] | (bytes[at + 1] << 8));
   return x.map((xr, tok) =>
-    Array.from({ length: ROWS }, (_, r) => {
+    Array.from({ length: rows }, (_, r) => {
       let value = 0;
       let magnitude = 0;
       for (let i = 0; i < cols; i++) {
@@ -230,5 +231,43 @@ describe('matmul argument checks', () => {
   });
   it('rejects an unknown path', () => {
     expect(() => matmul({ type: GGMLType.Q4_0, weights, rows: 2, cols, xq, nTokens: 1, path: 'neon' as MatmulPath })).toThrow(/path must be/);
+  });
+});
+
+// Real weights: the first tensor of each type in the reference's quantized
+// micro models (llama-quantize output), all three paths against float64.
+describe('matmul on golden tensors', () => {
+  const presets = ['F16', 'BF16', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'Q2_K', 'Q3_K_M', 'Q4_K_M', 'Q5_K_M', 'Q6_K', 'IQ4_NL', 'IQ4_XS'];
+  const seen = new Set<number>();
+  const cases: [string, string, string, GGMLType, Uint8Array, number, number][] = [];
+  for (const preset of presets) {
+    for (const t of goldenTensors(preset)) {
+      if (t.ne.length !== 2 || seen.has(t.type) || !MATMUL_TYPES.includes(t.type)) continue;
+      seen.add(t.type);
+      const rows = Math.min(t.ne[1], 48);
+      const rowBytes = t.data.byteLength / t.ne[1];
+      cases.push([GGMLType[t.type], t.name, preset, t.type, t.data.slice(0, rows * rowBytes), rows, t.ne[0]]);
+    }
+  }
+
+  it('covers every quantized weight type the micro models use', () => {
+    expect(cases.map((c) => c[0]).sort()).toEqual(
+      ['BF16', 'F16', 'IQ4_NL', 'IQ4_XS', 'Q2_K', 'Q3_K', 'Q4_0', 'Q4_1', 'Q4_K', 'Q5_0', 'Q5_1', 'Q5_K', 'Q6_K', 'Q8_0'],
+    );
+  });
+
+  it.each(cases)('%s: %s of micro-%s', (_typeName, _name, _preset, type, weights, rows, cols) => {
+    const nTokens = 5;
+    const xq = quantizeActivations(type, gaussian(nTokens * cols, 3, 1), cols);
+    const ref = reference(type, weights, cols, xq, nTokens, rows);
+    for (const packed of [false, true]) {
+      for (const path of ['scalar', 'auto'] as const) {
+        const y = matmul({ type, weights, rows, cols, xq, nTokens, path, packed });
+        for (let i = 0; i < y.length; i++) {
+          const { value, magnitude } = ref[Math.floor(i / rows)][i % rows];
+          expect(Math.abs(y[i] - value)).toBeLessThanOrEqual(tolerance(type, cols, magnitude));
+        }
+      }
+    }
   });
 });

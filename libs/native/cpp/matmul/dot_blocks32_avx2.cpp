@@ -3,7 +3,6 @@
 // |w| (unsigned) x sign(y, w) (signed) through maddubs, then scaled in float.
 // Two accumulators per token alternate over blocks to hide FMA latency.
 #include "matmul/kernels.h"
-#include "matmul/scalar_dots.h"
 #include "matmul/x86_common.h"
 
 namespace tessera {

@@ -9,7 +9,6 @@
 #include <type_traits>
 #include "matmul/kernels.h"
 #include "matmul/kquant_scales.h"
-#include "matmul/scalar_dots.h"
 #include "matmul/x86_common.h"
 
 namespace tessera {
