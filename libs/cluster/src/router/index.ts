@@ -1,0 +1,3 @@
+export * from './affinity-key';
+export * from './rendezvous-hash';
+export * from './replica-router';
