@@ -1,5 +1,5 @@
 // AVX-512 kernels (VL + BW + VNNI, on 256-bit registers) over row-interleaved
-// weights (Q4_0, Q5_0, IQ4_NL, Q8_0). A packed group holds one block of 8 consecutive rows: their 8 fp16
+// weights (Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, Q8_0). A packed group holds one block of 8 consecutive rows: their 8 fp16
 // scales, then the quants arranged so that 32-bit lane r of every vector holds
 // 4 consecutive quants of row r. One vpdpbusd with 4 broadcast activation
 // bytes then advances all 8 row sums at once, and the 8 results come out as
@@ -7,7 +7,7 @@
 //
 // vpdpbusd multiplies unsigned by signed bytes, so weights are stored
 // unsigned (Q4_0: the nibbles 0..15 as is; Q5_0: 0..31; IQ4_NL and Q8_0:
-// w + 128) and the offset is
+// w + 128; Q4_1 / Q5_1 are unsigned already) and the offset is
 // removed with the activation block's sum: sum((u - k) y) = sum(u y) - k sum(y).
 //
 // Types without a kernel here use their AVX2 kernel on the unpacked rows.
@@ -29,7 +29,7 @@ namespace {
 // Longest row (in blocks) whose per-pass activation data fits the buffer.
 constexpr int64_t kMaxBlocks = 2048;  // 65536 columns
 
-// 32-element 4-bit formats (Q4_0, Q5_0, IQ4_NL): byte j of a row's qs holds
+// 32-element 4-bit formats (Q4_0/1, Q5_0/1, IQ4_NL): byte j of a row's qs holds
 // element j (low nibble) and element j + 16 (high nibble); lane r of quant
 // vector k gets qs[4k .. 4k + 3] of row r, so after splitting the nibbles the
 // low halves pair with activations 4k.. and the high halves with 16 + 4k...
@@ -38,7 +38,9 @@ struct PackedNibbles {
   static constexpr int kVectors = 4;
   static constexpr int kExtra = Variant::kExtra;  // bytes between scales and quants
   static constexpr int kOffset = Variant::kOffset;
+  static constexpr bool kHasMin = Variant::kHasMin;
   static constexpr size_t kSrcBlock = Variant::kSrcBlock;
+  using Y = typename Variant::Y;
   static void pack_block(const uint8_t* src, int r, uint8_t* extra, uint8_t* quants) {
     const uint8_t* qs = src + Variant::kQsOffset;
     for (int k = 0; k < kVectors; ++k) std::memcpy(quants + 32 * k + 4 * r, qs + 4 * k, 4);
@@ -66,20 +68,30 @@ struct PackedNibbles {
 
 struct Q4_0Nibbles {  // value = nibble - 8
   static constexpr int kExtra = 0, kOffset = 8, kQsOffset = 2;
+  static constexpr bool kHasMin = false;
   static constexpr size_t kSrcBlock = sizeof(block_q4_0);
+  using Y = block_q8_0;
   static void pack_extra(const uint8_t*, int, uint8_t*) {}
   static void finish(const uint8_t*, int, __m256i*, __m256i*) {}
+};
+
+// Q4_1: value = d * nibble + m (the min term is settled in float).
+struct Q4_1Nibbles : Q4_0Nibbles {
+  static constexpr int kOffset = 0, kQsOffset = 4;
+  static constexpr bool kHasMin = true;
+  static constexpr size_t kSrcBlock = sizeof(block_q4_1);
+  using Y = block_q8_1;
 };
 
 // Q5_0: value = (nibble | fifth bit << 4) - 16. The 32 fifth bits of row r
 // are regrouped at packing into 4 bytes at extra[4r + k]: bit j is element
 // 4k + j's, bit 4 + j is element 16 + 4k + j's.
-struct Q5_0Nibbles {
-  static constexpr int kExtra = 32, kOffset = 16, kQsOffset = 6;
-  static constexpr size_t kSrcBlock = sizeof(block_q5_0);
+template <int kQhOffset>
+struct FifthBitNibbles {
+  static constexpr int kExtra = 32;
   static void pack_extra(const uint8_t* src, int r, uint8_t* extra) {
     uint32_t qh;
-    std::memcpy(&qh, src + 2, 4);
+    std::memcpy(&qh, src + kQhOffset, 4);
     for (int k = 0; k < 4; ++k) {
       uint8_t byte = 0;
       for (int j = 0; j < 4; ++j) {
@@ -104,10 +116,26 @@ struct Q5_0Nibbles {
   }
 };
 
+struct Q5_0Nibbles : FifthBitNibbles<2> {
+  static constexpr int kOffset = 16, kQsOffset = 6;
+  static constexpr bool kHasMin = false;
+  static constexpr size_t kSrcBlock = sizeof(block_q5_0);
+  using Y = block_q8_0;
+};
+
+struct Q5_1Nibbles : FifthBitNibbles<4> {  // value = d * (nibble | fifth bit << 4) + m
+  static constexpr int kOffset = 0, kQsOffset = 8;
+  static constexpr bool kHasMin = true;
+  static constexpr size_t kSrcBlock = sizeof(block_q5_1);
+  using Y = block_q8_1;
+};
+
 // IQ4_NL: value = codebook[nibble]; stored as codebook + 128 (unsigned).
 struct IQ4_NLNibbles {
   static constexpr int kExtra = 0, kOffset = 128, kQsOffset = 2;
+  static constexpr bool kHasMin = false;
   static constexpr size_t kSrcBlock = sizeof(block_iq4_nl);
+  using Y = block_q8_0;
   static void pack_extra(const uint8_t*, int, uint8_t*) {}
   static void finish(const uint8_t*, int, __m256i* lo, __m256i* hi) {
     const __m256i table = _mm256_xor_si256(
@@ -122,7 +150,9 @@ struct PackedQ8_0 {
   static constexpr int kVectors = 8;
   static constexpr int kExtra = 0;
   static constexpr int kOffset = 128;
+  static constexpr bool kHasMin = false;
   static constexpr size_t kSrcBlock = sizeof(block_q8_0);
+  using Y = block_q8_0;
   static void pack_block(const uint8_t* src, int r, uint8_t*, uint8_t* quants) {
     const auto* b = reinterpret_cast<const block_q8_0*>(src);
     for (int k = 0; k < kVectors; ++k)
@@ -143,9 +173,15 @@ struct PackedQ8_0 {
   }
 };
 
+// A group: 8 fp16 scales d (and 8 fp16 mins m for the *_1 formats), extra
+// bits, quant vectors.
+template <class F>
+constexpr size_t scale_bytes() {
+  return F::kHasMin ? 32 : 16;
+}
 template <class F>
 constexpr size_t group_bytes() {
-  return 16 + F::kExtra + 32 * F::kVectors;  // 8 fp16 scales, extra bits, quant vectors
+  return scale_bytes<F>() + F::kExtra + 32 * F::kVectors;
 }
 
 template <class F>
@@ -157,8 +193,9 @@ void pack(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8
       uint8_t* out = dst + static_cast<size_t>(g * nb + b) * group_bytes<F>();
       for (int r = 0; r < kGroupRows && g * kGroupRows + r < rows; ++r) {
         const uint8_t* src = data + (g * kGroupRows + r) * row_bytes + b * F::kSrcBlock;
-        std::memcpy(out + 2 * r, src, 2);  // fp16 scale d comes first in both formats
-        F::pack_block(src, r, out + 16, out + 16 + F::kExtra);
+        std::memcpy(out + 2 * r, src, 2);  // fp16 d comes first in every format
+        if (F::kHasMin) std::memcpy(out + 16 + 2 * r, src + 2, 2);  // then m
+        F::pack_block(src, r, out + scale_bytes<F>(), out + scale_bytes<F>() + F::kExtra);
       }
     }
 }
@@ -166,6 +203,7 @@ void pack(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8
 // Per-token activation data for one pass: block scales and offset terms.
 struct TokenPrep {
   float d[kMaxTokens][kMaxBlocks];
+  float s[kMaxTokens][kMaxBlocks];  // Q8_1's d * sum(q), for the min term
   int32_t offset[kMaxTokens][kMaxBlocks];
 };
 
@@ -183,12 +221,13 @@ struct Blocks32Packed {
 
   static void prepare(const uint8_t* const* rows, int ntok, int64_t nb, Prep* p) {
     for (int t = 0; t < ntok; ++t) {
-      const auto* y = reinterpret_cast<const block_q8_0*>(rows[t]);
+      const auto* y = reinterpret_cast<const typename F::Y*>(rows[t]);
       for (int64_t b = 0; b < nb; ++b) {
         int sum = 0;
         for (int j = 0; j < 32; ++j) sum += y[b].qs[j];
         p->d[t][b] = half_to_float(y[b].d);
         p->offset[t][b] = -F::kOffset * sum;
+        if (F::kHasMin) p->s[t][b] = half_to_float(reinterpret_cast<const block_q8_1*>(y + b)->s);
       }
     }
   }
@@ -206,13 +245,17 @@ struct Blocks32Packed {
       const int8_t* yqs[T];
       for (int t = 0; t < T; ++t) {
         isum[t] = _mm256_set1_epi32(p.offset[t][b]);
-        yqs[t] = reinterpret_cast<const block_q8_0*>(rows[t])[b].qs;
+        yqs[t] = reinterpret_cast<const typename F::Y*>(rows[t])[b].qs;
       }
-      F::template accumulate<T>(g + 16, g + 16 + F::kExtra, yqs, isum);
+      F::template accumulate<T>(g + scale_bytes<F>(), g + scale_bytes<F>() + F::kExtra, yqs, isum);
       const __m256 dw = _mm256_cvtph_ps(load128(g));
       for (int t = 0; t < T; ++t)
         acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_set1_ps(p.d[t][b])),
                                  _mm256_cvtepi32_ps(isum[t]), acc[t]);
+      if (F::kHasMin) {
+        const __m256 mw = _mm256_cvtph_ps(load128(g + 16));
+        for (int t = 0; t < T; ++t) acc[t] = _mm256_fmadd_ps(mw, _mm256_set1_ps(p.s[t][b]), acc[t]);
+      }
     }
     for (int t = 0; t < T; ++t) out[t] = acc[t];
   }
@@ -234,7 +277,9 @@ Kernel avx512_kernel(GgmlType) { return {}; }
 PackedKernel avx512_packed_kernel(GgmlType wtype) {
   switch (wtype) {
     case GgmlType::Q4_0: return packed_of<PackedNibbles<Q4_0Nibbles>>();
+    case GgmlType::Q4_1: return packed_of<PackedNibbles<Q4_1Nibbles>>();
     case GgmlType::Q5_0: return packed_of<PackedNibbles<Q5_0Nibbles>>();
+    case GgmlType::Q5_1: return packed_of<PackedNibbles<Q5_1Nibbles>>();
     case GgmlType::IQ4_NL: return packed_of<PackedNibbles<IQ4_NLNibbles>>();
     case GgmlType::Q8_0: return packed_of<PackedQ8_0>();
     default: return avx512_packed_kquant_kernel(wtype);
