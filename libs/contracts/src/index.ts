@@ -1,2 +1,3 @@
 export * from './error-codes';
 export * from './proto-path';
+export * from './registry';
