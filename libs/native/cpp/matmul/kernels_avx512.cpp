@@ -262,7 +262,7 @@ struct Blocks32Packed {
 };
 
 template <class F>
-PackedKernel packed_of() {
+PackedKernel blocks32_packed_of() {
   PackedKernel k;
   k.group_bytes = group_bytes<F>();
   k.pack = pack<F>;
@@ -276,12 +276,12 @@ Kernel avx512_kernel(GgmlType) { return {}; }
 
 PackedKernel avx512_packed_kernel(GgmlType wtype) {
   switch (wtype) {
-    case GgmlType::Q4_0: return packed_of<PackedNibbles<Q4_0Nibbles>>();
-    case GgmlType::Q4_1: return packed_of<PackedNibbles<Q4_1Nibbles>>();
-    case GgmlType::Q5_0: return packed_of<PackedNibbles<Q5_0Nibbles>>();
-    case GgmlType::Q5_1: return packed_of<PackedNibbles<Q5_1Nibbles>>();
-    case GgmlType::IQ4_NL: return packed_of<PackedNibbles<IQ4_NLNibbles>>();
-    case GgmlType::Q8_0: return packed_of<PackedQ8_0>();
+    case GgmlType::Q4_0: return blocks32_packed_of<PackedNibbles<Q4_0Nibbles>>();
+    case GgmlType::Q4_1: return blocks32_packed_of<PackedNibbles<Q4_1Nibbles>>();
+    case GgmlType::Q5_0: return blocks32_packed_of<PackedNibbles<Q5_0Nibbles>>();
+    case GgmlType::Q5_1: return blocks32_packed_of<PackedNibbles<Q5_1Nibbles>>();
+    case GgmlType::IQ4_NL: return blocks32_packed_of<PackedNibbles<IQ4_NLNibbles>>();
+    case GgmlType::Q8_0: return blocks32_packed_of<PackedQ8_0>();
     default: return avx512_packed_kquant_kernel(wtype);
   }
 }

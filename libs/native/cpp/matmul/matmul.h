@@ -52,8 +52,8 @@ void matmul_rows(const WeightView& w, const void* xq, int64_t n_tokens, size_t x
 // activation row.
 float vec_dot(GgmlType wtype, int64_t n, const void* wrow, const void* xq_row);
 
-// Packing: the AVX-512 kernels for Q4_0/1, Q5_0/1, IQ4_NL, Q8_0, Q4_K, Q6_K
-// are up to 1.5x (one token) and 4x (many tokens) faster on weights stored
+// Packing: the AVX-512 kernels of every quantized type are up to 1.5x (one
+// token, streaming from memory) and 4x (many tokens) faster on weights stored
 // with 8 rows interleaved (one vector op then serves 8 rows). Optional:
 // packed_weights_bytes(w) == 0 means no packed kernel for this type on this
 // CPU (use `data` as is). Otherwise allocate that many bytes (64-byte aligned

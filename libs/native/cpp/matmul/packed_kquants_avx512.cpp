@@ -1,4 +1,4 @@
-// Packed AVX-512 (VL + BW + VNNI) kernels for Q4_K and Q6_K: 8 rows of one
+// Packed AVX-512 (VL + BW + VNNI) kernels for Q4_K, Q5_K and Q6_K: 8 rows of one
 // super-block per group, quants arranged as in kernels_avx512.cpp (lane r of a
 // vector holds 4 consecutive quants of row r), sub-block scales unpacked to
 // one byte per row. Per sub-block, vpdpbusd gives 8 exact integer row sums;
@@ -7,6 +7,7 @@
 // Same-file rules as kernels_avx512.cpp: no standard library templates here.
 #pragma GCC target("avx512vnni")
 #include <cstring>
+#include <type_traits>
 
 #include "matmul/kernels.h"
 #include "matmul/kquant_scales.h"
@@ -17,33 +18,20 @@ namespace tessera {
 namespace mm {
 namespace {
 
-struct NoPrep {};
-
-inline __m256i bcast4(const int8_t* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm256_set1_epi32(v);
-}
-
-// Eight per-row byte scales (at p) times the rows' d, as floats.
-inline __m256 row_scales_u8(const uint8_t* p, __m256 d) {
-  return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)))), d);
-}
-inline __m256 row_scales_i8(const uint8_t* p, __m256 d) {
-  return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)))), d);
-}
-
-// Q4_K group: d[8], dmin[8] (fp16); scales[8 sub-blocks][8 rows]; mins as
-// byte pairs (sub-blocks 2i, 2i+1) per row for i = 0..3; then 32 quant
-// vectors, vector 8c + k holding qs[32c + 4k ..] of each row (low nibbles:
-// sub-block 2c, high nibbles: sub-block 2c + 1).
-struct PackedQ4K {
-  static constexpr size_t kGroupBytes = 16 + 16 + 64 + 64 + 1024;
+// Q4_K / Q5_K group: d[8], dmin[8] (fp16); scales[8 sub-blocks][8 rows];
+// mins as byte pairs (sub-blocks 2i, 2i+1) per row for i = 0..3; Q5_K only:
+// 8 vectors of fifth bits, vector k holding qh[4k ..] of each row; then 32
+// quant vectors, vector 8c + k holding qs[32c + 4k ..] of each row (low
+// nibbles: sub-block 2c, high nibbles: sub-block 2c + 1; fifth bits 2c and
+// 2c + 1 of the matching qh bytes).
+template <bool kFifthBit>
+struct PackedK4Like {
+  using Block = typename std::conditional<kFifthBit, block_q5_K, block_q4_K>::type;
+  static constexpr size_t kQhAt = 160;
+  static constexpr size_t kQsAt = kFifthBit ? 160 + 256 : 160;
+  static constexpr size_t kGroupBytes = kQsAt + 1024;
   using Prep = NoPrep;
-  static Prep& prep_storage() {
-    static NoPrep none;
-    return none;
-  }
+  static Prep& prep_storage() { return NoPrep::storage(); }
   static void prepare(const uint8_t* const*, int, int64_t, Prep*) {}
 
   static void pack(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8_t* dst) {
@@ -53,7 +41,7 @@ struct PackedQ4K {
       for (int64_t b = 0; b < nb; ++b) {
         uint8_t* out = dst + static_cast<size_t>(g * nb + b) * kGroupBytes;
         for (int r = 0; r < kGroupRows && g * kGroupRows + r < rows; ++r) {
-          const auto* x = reinterpret_cast<const block_q4_K*>(data + (g * kGroupRows + r) * row_bytes) + b;
+          const auto* x = reinterpret_cast<const Block*>(data + (g * kGroupRows + r) * row_bytes) + b;
           std::memcpy(out + 2 * r, &x->d, 2);
           std::memcpy(out + 16 + 2 * r, &x->dmin, 2);
           uint8_t sc[8], mn[8];
@@ -63,7 +51,11 @@ struct PackedQ4K {
             out[96 + 16 * i + 2 * r] = mn[2 * i];
             out[96 + 16 * i + 2 * r + 1] = mn[2 * i + 1];
           }
-          for (int v = 0; v < 32; ++v) std::memcpy(out + 160 + 32 * v + 4 * r, x->qs + 4 * v, 4);
+          if (kFifthBit) {
+            const uint8_t* qh = reinterpret_cast<const block_q5_K*>(x)->qh;
+            for (int k = 0; k < 8; ++k) std::memcpy(out + kQhAt + 32 * k + 4 * r, qh + 4 * k, 4);
+          }
+          for (int v = 0; v < 32; ++v) std::memcpy(out + kQsAt + 32 * v + 4 * r, x->qs + 4 * v, 4);
         }
       }
   }
@@ -72,6 +64,7 @@ struct PackedQ4K {
   static void dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep&,
                    __m256* out) {
     const __m256i low = _mm256_set1_epi8(0x0F);
+    const __m256i sixteen = _mm256_set1_epi8(16);
     __m256 acc[T];
     for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
     for (int64_t b = 0; b < nb; ++b) {
@@ -87,9 +80,14 @@ struct PackedQ4K {
         __m256i lo_sum[T], hi_sum[T];
         for (int t = 0; t < T; ++t) lo_sum[t] = hi_sum[t] = _mm256_setzero_si256();
         for (int k = 0; k < 8; ++k) {
-          const __m256i v = load256(g + 160 + 32 * (8 * c + k));
-          const __m256i lo = _mm256_and_si256(v, low);
-          const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+          const __m256i v = load256(g + kQsAt + 32 * (8 * c + k));
+          __m256i lo = _mm256_and_si256(v, low);
+          __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+          if (kFifthBit) {
+            const __m256i hb = load256(g + kQhAt + 32 * k);
+            lo = _mm256_mask_add_epi8(lo, _mm256_test_epi8_mask(hb, _mm256_set1_epi8(static_cast<char>(1 << (2 * c)))), lo, sixteen);
+            hi = _mm256_mask_add_epi8(hi, _mm256_test_epi8_mask(hb, _mm256_set1_epi8(static_cast<char>(2 << (2 * c)))), hi, sixteen);
+          }
           for (int t = 0; t < T; ++t) {
             lo_sum[t] = _mm256_dpbusd_epi32(lo_sum[t], lo, bcast4(y[t]->qs + 64 * c + 4 * k));
             hi_sum[t] = _mm256_dpbusd_epi32(hi_sum[t], hi, bcast4(y[t]->qs + 64 * c + 32 + 4 * k));
@@ -129,10 +127,7 @@ struct PackedQ4K {
 struct PackedQ6K {
   static constexpr size_t kGroupBytes = 16 + 128 + 2 * 8 * 96;
   using Prep = NoPrep;
-  static Prep& prep_storage() {
-    static NoPrep none;
-    return none;
-  }
+  static Prep& prep_storage() { return NoPrep::storage(); }
   static void prepare(const uint8_t* const*, int, int64_t, Prep*) {}
 
   static void pack(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8_t* dst) {
@@ -205,22 +200,14 @@ struct PackedQ6K {
   }
 };
 
-template <class F>
-PackedKernel packed_of() {
-  PackedKernel k;
-  k.group_bytes = F::kGroupBytes;
-  k.pack = F::pack;
-  k.run = run_packed<F>;
-  return k;
-}
-
 }  // namespace
 
 PackedKernel avx512_packed_kquant_kernel(GgmlType wtype) {
   switch (wtype) {
-    case GgmlType::Q4_K: return packed_of<PackedQ4K>();
+    case GgmlType::Q4_K: return packed_of<PackedK4Like<false>>();
+    case GgmlType::Q5_K: return packed_of<PackedK4Like<true>>();
     case GgmlType::Q6_K: return packed_of<PackedQ6K>();
-    default: return {};
+    default: return avx512_packed_low_bit_kernel(wtype);
   }
 }
 

@@ -4,6 +4,9 @@
 #pragma once
 #include <immintrin.h>
 #include <cstdint>
+#include <cstring>
+
+#include "matmul/kernels.h"
 
 namespace tessera {
 namespace mm {
@@ -67,6 +70,40 @@ void run_packed(const uint8_t* packed, int64_t nb, const uint8_t* xq, size_t xq_
       store_group(out, cnt, t0, g * kGroupRows, y, y_stride, row_begin, row_end);
     }
   }
+}
+
+// Helpers of the super-block (K-quant) packed kernels.
+// Packed formats that need no per-pass activation data.
+struct NoPrep {
+  static NoPrep& storage() {
+    static NoPrep none;
+    return none;
+  }
+};
+
+inline __m256i bcast4(const int8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm256_set1_epi32(v);
+}
+
+// Eight per-row byte scales (at p) times the rows' d, as floats.
+inline __m256 row_scales_u8(const uint8_t* p, __m256 d) {
+  return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)))), d);
+}
+inline __m256 row_scales_i8(const uint8_t* p, __m256 d) {
+  return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)))), d);
+}
+
+// A packed format F (with kGroupBytes, pack, and run_packed's interface) as
+// a PackedKernel.
+template <class F>
+PackedKernel packed_of() {
+  PackedKernel k;
+  k.group_bytes = F::kGroupBytes;
+  k.pack = F::pack;
+  k.run = run_packed<F>;
+  return k;
 }
 
 }  // namespace
