@@ -23,6 +23,18 @@ export interface DequantizeOptions {
 
 const MAX_THREADS = 512;
 
+// Typed arrays are recognised by their internal type name rather than with
+// `instanceof`, which fails across realms: arrays the addon makes belong to the
+// main realm, while a caller in a vm context (as under Jest) has its own
+// Float32Array. The %TypedArray% toStringTag getter reads that internal name
+// (undefined for anything that is not a typed array), so unlike
+// Object.prototype.toString it cannot be faked with a Symbol.toStringTag property.
+const typedArrayName = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!.get!;
+
+function isTypedArrayOf(value: unknown, name: 'Float32Array' | 'Uint8Array'): boolean {
+  return ArrayBuffer.isView(value) && typedArrayName.call(value) === name;
+}
+
 function invalid(message: string): NativeError {
   return new NativeError('EINVAL', message);
 }
@@ -60,7 +72,7 @@ interface QuantizeArgs {
 
 function checkQuantize(type: GGMLType, src: Float32Array, nPerRow: number, opts: QuantizeOptions): QuantizeArgs {
   const t = traitsOf(type, 'quantize');
-  if (!(src instanceof Float32Array)) throw invalid('src must be a Float32Array holding whole rows');
+  if (!isTypedArrayOf(src, 'Float32Array')) throw invalid('src must be a Float32Array holding whole rows');
   if (!Number.isSafeInteger(nPerRow) || nPerRow <= 0) throw invalid(`nPerRow must be a positive integer, got ${nPerRow}`);
   if (nPerRow % t.blockSize !== 0) {
     throw invalid(`a row of ${nPerRow} elements is not a multiple of ${t.name}'s block size ${t.blockSize}`);
@@ -70,7 +82,7 @@ function checkQuantize(type: GGMLType, src: Float32Array, nPerRow: number, opts:
   }
   const { imatrix } = opts;
   if (imatrix !== undefined) {
-    if (!(imatrix instanceof Float32Array)) throw invalid('imatrix must be a Float32Array');
+    if (!isTypedArrayOf(imatrix, 'Float32Array')) throw invalid('imatrix must be a Float32Array');
     if (imatrix.length !== nPerRow) {
       throw invalid(`imatrix has ${imatrix.length} weights but rows have ${nPerRow} columns; they must match`);
     }
@@ -87,7 +99,7 @@ interface DequantizeArgs {
 
 function checkDequantize(type: GGMLType, src: Uint8Array, nElements: number, threads: number | undefined): DequantizeArgs {
   const t = traitsOf(type, 'dequantize');
-  if (!(src instanceof Uint8Array)) throw invalid('src must be a Uint8Array or Buffer');
+  if (!isTypedArrayOf(src, 'Uint8Array')) throw invalid('src must be a Uint8Array or Buffer');
   if (!Number.isSafeInteger(nElements) || nElements < 0) {
     throw invalid(`nElements must be a non-negative integer, got ${nElements}`);
   }

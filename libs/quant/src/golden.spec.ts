@@ -77,6 +77,27 @@ describe('golden: 16-bit inputs', () => {
   });
 });
 
+describe('golden: slice by slice', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'quant-slices-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // One row per slice (and one byte per copied slice): converting rows apart must give the
+  // reference's bytes, and so must every slice size in between.
+  it.each([
+    ['micro-f32', 'Q4_0', 1],
+    ['micro-f32', 'Q4_K_M', 1],
+    ['micro-f32', 'IQ4_XS', 1],
+    ['micro-f32', 'Q6_K', 3000],
+    ['micro-F16', 'F16', 7],
+  ])('%s -> %s in slices of %d bytes', async (input, preset, sliceBytes) => {
+    const out = join(dir, `${preset}-${sliceBytes}.gguf`);
+    const result = await quantizeFile(join(GOLDEN, `${input}.gguf`), out, preset, { threads: 2, sliceBytes });
+    expect(sha256(readFileSync(out))).toBe(SUMS.get(`micro-${preset}.gguf`));
+    expect(result.sizeOut).toBe(readFileSync(out).length);
+  });
+});
+
 // Hand-derived expectations. Notation: 2-D weights get `base`, norms stay F32,
 // and `except` lists the deviations.
 function expected(shape: DenseLlamaShape, base: T, except: Record<string, T>): Map<string, T> {

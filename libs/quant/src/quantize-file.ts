@@ -1,19 +1,21 @@
 // Quantizes a GGUF file with a preset, producing what llama-quantize produces
 // byte for byte: same key/value order, same tensor order and types, same data,
-// 32-byte alignment. It streams: one tensor is in memory at a time (its input
-// bytes, its F32 form and its output), never the whole model; the output
-// appears under its name only when complete.
+// 32-byte alignment. It streams: tensors are cut into slices of whole rows
+// (a few MiB of input each) that are read, converted and written in turn, with
+// the next slice's work overlapping the current write; memory stays flat
+// whatever the model's or the largest tensor's size. The output appears under
+// its name only when complete.
 
-import { FileHandle, open, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { defaultThreads as nativeDefaultThreads } from '@tessera/native';
-import { GGUFTensorInfo, GGUFWriter, ggmlDims } from '@tessera/gguf';
+import { GGUFWriter, ggmlDims } from '@tessera/gguf';
 import { QuantError } from './errors';
 import { nativeKernels } from './kernels';
 import { outputMetadata } from './output-metadata';
 import type { QuantPreset } from './presets';
 import { QuantizeFileOptions, QuantizedTensor, imatrixFor, prepareQuantization } from './quantize-plan';
-import { convertTensor } from './tensor-conversion';
-import { validateQuantized } from './validate-quantized';
+import { ConvertedSlice, SliceStream } from './slice-stream';
+import { DEFAULT_SLICE_BYTES, planSlices } from './tensor-slices';
 
 export interface QuantizeFileResult {
   readonly preset: string;
@@ -45,6 +47,7 @@ export async function quantizeFile(
 
   const sources = input.tensorsByName;
   const bytesTotal = plan.reduce((n, t) => n + sources.get(t.name)!.nBytes, 0);
+  const sliceBytes = options.sliceBytes ?? DEFAULT_SLICE_BYTES;
   const source = await open(inPath, 'r');
   // The writer takes the alignment from general.alignment when the input has one. llama-quantize
   // always pads to 32 (and keeps a different general.alignment, writing a file readers misplace);
@@ -54,19 +57,27 @@ export async function quantizeFile(
     throw err;
   });
   const tensors: QuantizedTensor[] = [];
+  let stream: SliceStream | undefined;
   try {
-    for (const t of plan) writer.addTensor({ name: t.name, dims: ggmlDims(t.dims), type: t.toType });
+    const sizesOut = plan.map((t) => writer.addTensor({ name: t.name, dims: ggmlDims(t.dims), type: t.toType }));
+    const slices = new SliceStream(source, planSlices(plan, sources, sliceBytes), { kernels, threads, signal: options.signal, weights });
+    stream = slices;
+    // The writer pulls a tensor's slices one by one; each pull lets the stream start the next.
+    async function* tensorData(): AsyncGenerator<Uint8Array> {
+      let s: ConvertedSlice;
+      do {
+        s = await slices.next();
+        yield s.bytes;
+        s.done();
+      } while (!s.slice.last);
+    }
     let bytesDone = 0;
-    for (const t of plan) {
+    for (const [i, t] of plan.entries()) {
       throwIfAborted(options.signal);
-      const info = sources.get(t.name)!;
-      const bytesIn = await readTensor(source, info);
-      const out = await convertTensor(t, bytesIn, { kernels, threads, signal: options.signal, imatrix: weights.get(t.name) });
-      throwIfAborted(options.signal);
-      if (t.toType !== t.fromType) validateQuantized(t.name, t.toType, out);
-      await writer.writeTensor(t.name, out);
-      bytesDone += info.nBytes;
-      tensors.push({ name: t.name, fromType: t.fromType, toType: t.toType, bytesIn: info.nBytes, bytesOut: out.byteLength });
+      await writer.writeTensor(t.name, tensorData());
+      const bytesIn = sources.get(t.name)!.nBytes;
+      bytesDone += bytesIn;
+      tensors.push({ name: t.name, fromType: t.fromType, toType: t.toType, bytesIn, bytesOut: sizesOut[i] });
       options.onProgress?.({ tensorIndex: tensors.length, tensorCount: plan.length, tensorName: t.name, bytesDone, bytesTotal });
     }
     const written = await writer.finish();
@@ -76,20 +87,9 @@ export async function quantizeFile(
     await writer.abort();
     throw options.signal?.aborted ? abortedError() : err;
   } finally {
+    await stream?.settle();
     await source.close();
   }
-}
-
-async function readTensor(file: FileHandle, t: GGUFTensorInfo): Promise<Uint8Array> {
-  // Unpooled memory: offset 0, so an F32 view is aligned.
-  const buf = Buffer.allocUnsafeSlow(t.nBytes);
-  let done = 0;
-  while (done < t.nBytes) {
-    const { bytesRead } = await file.read(buf, done, t.nBytes - done, t.absoluteOffset + done);
-    if (bytesRead === 0) throw new QuantError('QUANT_BAD_MODEL', `the input ends inside tensor ${t.name}; the file is truncated`);
-    done += bytesRead;
-  }
-  return buf;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

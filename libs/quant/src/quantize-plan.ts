@@ -41,6 +41,8 @@ export interface QuantizeFileOptions {
   readonly tensorTypes?: ReadonlyArray<{ readonly pattern: string | RegExp; readonly type: GGMLType | string }>;
   /** Kernel implementation; defaults to @tessera/native. */
   readonly kernels?: QuantKernels;
+  /** Input bytes converted per step (default 4 MiB): memory in use is a few times this, whatever the model's size. */
+  readonly sliceBytes?: number;
 }
 
 export interface QuantizedTensor {

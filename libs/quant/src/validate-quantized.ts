@@ -22,13 +22,17 @@ const SCALE_FIELDS = new Map<GGMLType, readonly number[]>([
   [GGMLType.IQ4_XS, [0]],
 ]);
 
-/** Throws QUANT_BAD_MODEL naming the tensor and block when the data holds an inf/NaN scale or value. */
-export function validateQuantized(name: string, type: GGMLType, data: Uint8Array): void {
+/**
+ * Throws QUANT_BAD_MODEL naming the tensor and block when the data holds an inf/NaN scale or value.
+ * `firstElement` is where `data` starts in the tensor, when it holds only some of its rows.
+ */
+export function validateQuantized(name: string, type: GGMLType, data: Uint8Array, firstElement = 0): void {
   const bad = firstInvalid(type, data);
   if (bad >= 0) {
+    const block = firstElement / typeTraits(type).blockSize + bad;
     throw new QuantError(
       'QUANT_BAD_MODEL',
-      `${name}: quantizing to ${typeTraits(type).name} gave an infinite or NaN value at block ${bad}; ` +
+      `${name}: quantizing to ${typeTraits(type).name} gave an infinite or NaN value at block ${block}; ` +
         'the source weights contain inf/NaN or values too large for FP16 scales',
     );
   }
