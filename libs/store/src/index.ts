@@ -1,1 +1,11 @@
-export {};
+export * from './errors';
+export * from './names';
+export * from './atomic-file';
+export * from './blob-store';
+export * from './manifest';
+export * from './manifest-store';
+export * from './model-store';
+export * from './sources';
+export * from './import-dir';
+export * from './hub/repo-files';
+export * from './hub/hub-download';
