@@ -2,9 +2,11 @@
 // usage: node one.cjs IN.gguf OUT.gguf PRESET THREADS  -> prints one JSON line
 'use strict';
 const { quantizeFile } = require('@tessera/quant');
+const { cpuFeatures } = require('@tessera/native');
 
 async function main() {
   const [input, output, preset, threads] = process.argv.slice(2);
+  cpuFeatures(); // loads the addon, so the baseline is node plus our code, before any model data
   const baselineRssKb = process.resourceUsage().maxRSS;
   const t0 = process.hrtime.bigint();
   const result = await quantizeFile(input, output, preset, { threads: Number(threads) });

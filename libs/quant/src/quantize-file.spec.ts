@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GGMLType } from '@tessera/native';
+import { GGMLType, quantizeSync } from '@tessera/native';
 import { GGUFMetadata, buildGGUF, ggufValue, parseGGUF, readGGUF } from '@tessera/gguf';
 import { QuantError } from './errors';
 import { QuantKernels } from './kernels';
@@ -202,6 +202,29 @@ describe('quantizeFile (container logic, stand-in kernels)', () => {
     expect(plan.dataSizeOut).toBe(golden.fileSize - golden.dataOffset);
     expect(plan.sizeIn).toBe(readFileSync(SRC).length);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('quantizes expert tensors slice by slice, each slice with its own expert\'s importance weights', async () => {
+    const kv = new GGUFMetadata();
+    kv.set('general.architecture', ggufValue.string('llama'));
+    kv.set('llama.block_count', ggufValue.u32(1));
+    kv.set('llama.expert_count', ggufValue.u32(3));
+    const dims = [64, 5, 3];
+    const w = Float32Array.from({ length: 64 * 5 * 3 }, (_, i) => Math.sin(i * 0.61) * (1 + (i % 7)));
+    const name = 'blk.0.ffn_gate_exps.weight';
+    const inPath = join(dir, 'moe.gguf');
+    writeFileSync(inPath, buildGGUF(kv, [{ name, dims, type: GGMLType.F32, data: new Uint8Array(w.buffer) }]));
+    const weights = Float32Array.from({ length: 64 * 3 }, (_, i) => 0.5 + ((i * 37) % 11));
+    const imatrix = { path: 'im.gguf', format: 'gguf' as const, weights: new Map([[name, weights]]), datasets: [], chunkCount: 1 };
+    // 2 rows of F32 per slice: slices of 2, 2 and 1 rows in each expert.
+    await quantizeFile(inPath, join(dir, 'out.gguf'), 'Q4_0', { imatrix, sliceBytes: 2 * 64 * 4, threads: 2 });
+    const out = readFileSync(join(dir, 'out.gguf'));
+    const t = parseGGUF(out).tensorsByName.get(name)!;
+    expect(t.type).toBe(GGMLType.Q4_0);
+    const expected = Buffer.concat(
+      [0, 1, 2].map((e) => quantizeSync(GGMLType.Q4_0, w.subarray(e * 320, (e + 1) * 320), 64, { imatrix: weights.subarray(e * 64, (e + 1) * 64) })),
+    );
+    expect(out.subarray(t.absoluteOffset, t.absoluteOffset + t.nBytes).equals(expected)).toBe(true);
   });
 
   it('applies manual tensor types given by name', async () => {

@@ -41,7 +41,7 @@ export interface QuantizeFileOptions {
   readonly tensorTypes?: ReadonlyArray<{ readonly pattern: string | RegExp; readonly type: GGMLType | string }>;
   /** Kernel implementation; defaults to @tessera/native. */
   readonly kernels?: QuantKernels;
-  /** Input bytes converted per step (default 4 MiB): memory in use is a few times this, whatever the model's size. */
+  /** Input bytes converted per step (default 2 MiB): memory in use is a few times this, whatever the model's size. */
   readonly sliceBytes?: number;
 }
 

@@ -56,3 +56,28 @@ describe('convertRows', () => {
     expect(Buffer.from(await convertRows(toF32, half, 1, { kernels: nativeKernels, threads: 1 })).equals(Buffer.from(widened.buffer, widened.byteOffset, widened.byteLength))).toBe(true);
   });
 });
+
+describe('kernels and arrays from another realm', () => {
+  // Jest runs tests in a vm context while the addon makes its arrays in the main realm; the
+  // pipeline hands the addon's F32 output straight back to the quantizer, so the kernels must
+  // accept typed arrays of any realm (and still refuse look-alikes).
+  const { runInNewContext } = jest.requireActual<typeof import('node:vm')>('node:vm');
+
+  it('quantizes a Float32Array and dequantizes a Uint8Array made in another realm', async () => {
+    const src = values(64);
+    const foreign = runInNewContext('new Float32Array(64)') as Float32Array;
+    foreign.set(src);
+    expect(foreign instanceof Float32Array).toBe(false);
+    const q = await nativeKernels.quantize(GGMLType.Q8_0, foreign, 64, { threads: 1 });
+    expect(Buffer.from(q).equals(quantizeSync(GGMLType.Q8_0, src, 64))).toBe(true);
+    const bytes = runInNewContext('new Uint8Array(68)') as Uint8Array;
+    bytes.set(q);
+    expect(Array.from(await nativeKernels.dequantize(GGMLType.Q8_0, bytes, 64, { threads: 1 }))).toEqual(Array.from(dequantizeSync(GGMLType.Q8_0, q, 64)));
+  });
+
+  it('refuses objects that only claim to be typed arrays', async () => {
+    const fake = new DataView(new ArrayBuffer(256));
+    Object.defineProperty(fake, Symbol.toStringTag, { value: 'Float32Array' });
+    await expect(nativeKernels.quantize(GGMLType.Q8_0, fake as unknown as Float32Array, 64, { threads: 1 })).rejects.toMatchObject({ code: 'EINVAL' });
+  });
+});

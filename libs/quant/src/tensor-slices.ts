@@ -22,8 +22,8 @@ export interface TensorSlice {
   readonly last: boolean;
 }
 
-/** The default input bytes per slice: large enough that per-call costs vanish, small enough to stay in cache-friendly, bounded memory. */
-export const DEFAULT_SLICE_BYTES = 4 << 20;
+/** The default input bytes per slice: per-call costs are already negligible at this size (measured on SmolLM: 1 to 16 MiB run equally fast), and memory stays small. */
+export const DEFAULT_SLICE_BYTES = 2 << 20;
 
 /** Every tensor's slices, in plan order. `maxBytes` bounds a slice's input unless a single row is larger. */
 export function planSlices(plan: readonly PlannedTensor[], sources: ReadonlyMap<string, GGUFTensorInfo>, maxBytes: number): TensorSlice[] {
