@@ -13,3 +13,4 @@ export * from './output-metadata';
 export * from './quantize-file';
 export * from './validate-quantized';
 export * from './quantize-plan';
+export * from './eval';
