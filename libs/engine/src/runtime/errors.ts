@@ -7,6 +7,8 @@ export type RuntimeErrorCode =
   | 'EINVAL'
   /** A forward batch is internally inconsistent (sizes, positions, block tables). */
   | 'EBADBATCH'
+  /** A KV block id outside the pool. */
+  | 'EBADBLOCK'
   /** A forward call is already running on this model. */
   | 'EBUSY'
   /** The model was closed. */
@@ -35,6 +37,7 @@ export class RuntimeError extends Error {
 const NATIVE_CODES: Record<string, RuntimeErrorCode> = {
   EINVAL: 'EINVAL',
   EBADBATCH: 'EBADBATCH',
+  EBADBLOCK: 'EBADBLOCK',
   EBUSY: 'EBUSY',
   ECLOSED: 'ECLOSED',
   EUNSUPPORTEDTYPE: 'EUNSUPPORTEDTYPE',

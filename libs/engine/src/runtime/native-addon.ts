@@ -34,6 +34,8 @@ export interface NativeModelOptions {
   blockSize: number;
   /** 0: flash-attention roundings (the reference default), 1: standard attention. */
   attention: number;
+  /** Repack matmul weights for the AVX-512 kernels (default true). */
+  packWeights?: boolean;
 }
 
 export interface NativeBatch {
@@ -49,8 +51,23 @@ export interface NativeBatch {
 
 export interface NativeModelHandle {
   forward(batch: NativeBatch): Promise<Float32Array>;
+  /** (src, dst) block id pairs; copies every layer's K and V. */
+  copyBlocks(pairs: Int32Array): Promise<void>;
   close(): void;
-  info(): { kvCacheBytes: number; threads: number; kvBlocks: number; blockSize: number };
+  info(): NativeModelInfo;
+}
+
+export interface NativeModelInfo {
+  kvCacheBytes: number;
+  threads: number;
+  kvBlocks: number;
+  blockSize: number;
+  /** Size of the mapped model file. */
+  mappedBytes: number;
+  /** Packed weight copies (their mapped originals are released). */
+  packedBytes: number;
+  /** Per-step buffers, grown to the largest step so far. */
+  scratchBytes: number;
 }
 
 export interface NativeSampleRequest {

@@ -26,6 +26,10 @@ class AlignedBuffer {
 
   template <typename T>
   T* as() { return static_cast<T*>(data_); }
+  template <typename T>
+  const T* as() const { return static_cast<const T*>(data_); }
+
+  size_t capacity() const { return size_; }
 
  private:
   void* data_ = nullptr;

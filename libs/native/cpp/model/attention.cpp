@@ -62,6 +62,7 @@ void attend_half(const AttentionHead& a, const float* q, int32_t pos, float* out
 // Flash, long rows: float q, tiles of 64 keys, float V accumulator.
 void attend_float(const AttentionHead& a, const float* q, int32_t pos, float* out, float* scratch) {
   constexpr int kTile = 64;
+  const HalfFloatKernels& hk = half_float_kernels();
   const int D = a.head_dim;
   const int bs = a.cache->block_size();
   float* acc = scratch;
@@ -80,7 +81,7 @@ void attend_float(const AttentionHead& a, const float* q, int32_t pos, float* ou
     const int n = std::min<int32_t>(kTile, n_ctx - t0);
     float tile_max = -std::numeric_limits<float>::infinity();
     for (int j = 0; j < n; ++j) {
-      s[j] = dot_half_float(k_at(t0 + j), q, D) * a.scale;
+      s[j] = hk.dot(k_at(t0 + j), q, D) * a.scale;
       tile_max = std::max(tile_max, s[j]);
     }
     const float m_new = std::max(M, tile_max);
@@ -96,7 +97,7 @@ void attend_float(const AttentionHead& a, const float* q, int32_t pos, float* ou
       tile_sum += s[j];
     }
     S += static_cast<float>(tile_sum);
-    for (int j = 0; j < n; ++j) mad_float_acc(acc, v_at(t0 + j), s[j], D);
+    for (int j = 0; j < n; ++j) hk.mad(acc, v_at(t0 + j), s[j], D);
   }
   const float inv = S == 0.0f ? 0.0f : 1.0f / S;
   for (int d = 0; d < D; ++d) out[d] = acc[d] * inv;
@@ -123,8 +124,9 @@ void attend_standard(const AttentionHead& a, const float* q, int32_t pos, float*
   const float inv = static_cast<float>(1.0 / sum);
   for (int32_t i = 0; i <= pos; ++i) p[i] = round_to_half(p[i] * inv);
   std::fill(out, out + D, 0.0f);
+  const HalfFloatKernels& hk = half_float_kernels();
   for_each_block(a, pos, [&](const uint16_t*, const uint16_t* vb, int32_t start, int n) {
-    for (int j = 0; j < n; ++j) mad_float_acc(out, vb + static_cast<int64_t>(j) * D, p[start + j], D);
+    for (int j = 0; j < n; ++j) hk.mad(out, vb + static_cast<int64_t>(j) * D, p[start + j], D);
   });
 }
 

@@ -1,5 +1,7 @@
 #include "model/kv_cache.h"
 
+#include <cstring>
+
 #include "model/model_error.h"
 #include "quants/quant_common.h"
 
@@ -20,6 +22,15 @@ KvCache::KvCache(int n_layer, int n_head_kv, int head_dim, int n_blocks, int blo
                                     " tokens is empty or over 64 GiB; choose fewer kvBlocks");
   }
   data_.assign(static_cast<size_t>(2) * n_layer * n_blocks * block_stride_, 0);
+}
+
+void KvCache::copy_block(int src, int dst) {
+  if (src == dst) return;
+  for (int layer = 0; layer < n_layer_; ++layer) {
+    for (int kv = 0; kv < 2; ++kv) {
+      std::memcpy(const_cast<uint16_t*>(at(layer, kv, dst, 0)), at(layer, kv, src, 0), block_stride_ * sizeof(uint16_t));
+    }
+  }
 }
 
 void KvCache::store(int layer, int64_t slot, const float* k, const float* v) {

@@ -24,6 +24,10 @@ class KvCache {
   // `slot` = block * block_size + offset.
   void store(int layer, int64_t slot, const float* k, const float* v);
 
+  // Copies every layer's keys and values of block `src` to block `dst`
+  // (copy-on-write of a shared block). Ids must be valid; src == dst is a no-op.
+  void copy_block(int src, int dst);
+
   // Start of the block_size x head_dim keys (or values) of `head` in `block`.
   const uint16_t* keys(int layer, int block, int head) const { return at(layer, 0, block, head); }
   const uint16_t* values(int layer, int block, int head) const { return at(layer, 1, block, head); }

@@ -6,53 +6,72 @@
 
 namespace tessera {
 
-void Linear::set_input(const float* x, int64_t n_rows, int64_t cols) {
-  x_ = x;
+void Linear::prepare(const float* x, int64_t n_rows, int64_t cols, std::initializer_list<const WeightView*> weights) {
+  auto nothing = [](int64_t, int) {};
+  prepare(x, n_rows, cols, weights, nothing);
+}
+
+void Linear::prepare(const float* x, int64_t n_rows, int64_t cols, std::initializer_list<const WeightView*> weights,
+                     TaskRef before_row) {
   n_rows_ = n_rows;
   cols_ = cols;
-  for (auto& q : storage_) q.ready = false;
-}
-
-Linear::Quantized& Linear::quantized_for(const WeightView& w) {
-  const GgmlType format = vec_dot_type(w.type);
-  Quantized* slot = nullptr;
-  for (auto& q : storage_) {
-    if (q.ready && q.format == format) return q;
-    if (!q.ready && !slot) slot = &q;
+  n_formats_ = 0;
+  for (const WeightView* w : weights) {
+    if (w->cols != cols) throw ModelError("EINTERNAL", "matmul input width does not match the weight");
+    const GgmlType format = vec_dot_type(w->type);
+    bool seen = false;
+    for (int f = 0; f < n_formats_; ++f) seen = seen || formats_[f].format == format;
+    if (seen) continue;
+    if (n_formats_ == 4) throw ModelError("EINTERNAL", "too many activation formats for one input");
+    Quantized& q = formats_[n_formats_++];
+    q.format = format;
+    q.weight_type = w->type;
+    q.row_bytes = activation_row_bytes(w->type, cols);
+    q.data.reserve(q.row_bytes * static_cast<size_t>(n_rows));
   }
-  if (!slot) throw ModelError("EINTERNAL", "too many activation formats for one input");
-  slot->format = format;
-  slot->row_bytes = activation_row_bytes(w.type, cols_);
-  slot->data.reserve(slot->row_bytes * static_cast<size_t>(n_rows_));
-  uint8_t* dst = slot->data.as<uint8_t>();
-  const size_t rb = slot->row_bytes;
-  const float* x = x_;
-  const int64_t cols = cols_;
-  const GgmlType wtype = w.type;
-  pool_.run(n_rows_, [&](int64_t t, int) {
-    quantize_activations(wtype, x + t * cols, dst + static_cast<size_t>(t) * rb, cols);
+  pool_.run(n_rows, [&](int64_t t, int thread) {
+    before_row(t, thread);
+    for (int f = 0; f < n_formats_; ++f) {
+      Quantized& q = formats_[f];
+      quantize_activations(q.weight_type, x + t * cols, q.data.as<uint8_t>() + static_cast<size_t>(t) * q.row_bytes,
+                           cols);
+    }
   });
-  slot->ready = true;
-  return *slot;
 }
 
-void Linear::apply(const WeightView& w, float* y) {
-  if (w.cols != cols_) throw ModelError("EINTERNAL", "matmul input width does not match the weight");
-  Quantized& q = quantized_for(w);
+const Linear::Quantized& Linear::quantized_for(const WeightView& w) const {
+  const GgmlType format = vec_dot_type(w.type);
+  for (int f = 0; f < n_formats_; ++f) {
+    if (formats_[f].format == format) return formats_[f];
+  }
+  throw ModelError("EINTERNAL", "matmul input was not prepared for this weight's format");
+}
+
+void Linear::chunks(std::initializer_list<const WeightView*> weights, std::vector<RowChunk>* out) const {
+  out->clear();
+  int64_t total = 0;
+  for (const WeightView* w : weights) total += w->rows;
+  // About four chunks per thread over all the weights balance uneven
+  // progress; each chunk still streams a contiguous slab of its weight.
   const int64_t threads = pool_.size();
-  // Several chunks per thread balance uneven progress; chunks stay large
-  // enough that each thread streams a contiguous slab of the weight.
-  int64_t chunk = std::max<int64_t>(16, (w.rows + threads * 4 - 1) / (threads * 4));
+  int64_t chunk = std::max<int64_t>(16, (total + threads * 4 - 1) / (threads * 4));
   chunk = (chunk + 15) / 16 * 16;
-  const int64_t n_chunks = (w.rows + chunk - 1) / chunk;
-  const void* xq = q.data.as<uint8_t>();
-  const size_t stride = q.row_bytes;
-  const int64_t n_rows = n_rows_;
-  pool_.run(n_chunks, [&](int64_t c, int) {
-    const int64_t r0 = c * chunk;
-    const int64_t r1 = std::min(w.rows, r0 + chunk);
-    matmul_rows(w, xq, n_rows, stride, y, w.rows, r0, r1);
-  });
+  int index = 0;
+  for (const WeightView* w : weights) {
+    for (int64_t r = 0; r < w->rows; r += chunk) out->push_back({index, r, std::min(w->rows, r + chunk)});
+    ++index;
+  }
+}
+
+void Linear::rows(const WeightView& w, float* y, int64_t begin, int64_t end) const {
+  const Quantized& q = quantized_for(w);
+  matmul_rows(w, q.data.as<uint8_t>(), n_rows_, q.row_bytes, y, w.rows, begin, end);
+}
+
+size_t Linear::scratch_bytes() const {
+  size_t n = 0;
+  for (const auto& q : formats_) n += q.data.capacity();
+  return n;
 }
 
 }  // namespace tessera

@@ -1,11 +1,17 @@
 // Weight matmuls for the forward pass: y = W x for a batch of activation
 // rows. Activations are quantized once per row to the weight type's vec-dot
 // format (as the reference does) and reused by every weight of the same
-// format that reads the same input (q/k/v, gate/up). Rows of W are split
-// across the thread pool; each output depends only on its own activation
-// row, so results do not depend on how tokens are batched.
+// format that reads the same input (q/k/v, gate/up).
+//
+// The runtime builds its parallel regions from two pieces: prepare() (one
+// region over input rows: an optional per-row step such as a norm, then the
+// quantization) and chunks() + rows() (the output rows of one or more weights
+// cut into chunks, so q, k and v, or gate and up, share one region). Each
+// output depends only on its own activation row and weight row, so results
+// do not depend on batching or on how rows are split between threads.
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 #include "matmul/matmul.h"
@@ -14,31 +20,47 @@
 
 namespace tessera {
 
+// Output rows [begin, end) of one weight.
+struct RowChunk {
+  int weight;  // index into the list given to chunks()
+  int64_t begin, end;
+};
+
 class Linear {
  public:
   explicit Linear(ThreadPool& pool) : pool_(pool) {}
 
-  // Declares the input of the following apply() calls: n_rows rows of `cols`
-  // floats, contiguous. Drops previously quantized copies.
-  void set_input(const float* x, int64_t n_rows, int64_t cols);
+  // Declares the input of the following rows() calls, n_rows rows of `cols`
+  // floats at x, and quantizes it for every weight in `weights` in one
+  // parallel region. `before_row(t)`, when given, runs first for each row
+  // (it may write row t of x).
+  void prepare(const float* x, int64_t n_rows, int64_t cols, std::initializer_list<const WeightView*> weights);
+  void prepare(const float* x, int64_t n_rows, int64_t cols, std::initializer_list<const WeightView*> weights,
+               TaskRef before_row);
 
-  // y[t * w.rows + r] = W[r] . x[t] for every input row t.
-  void apply(const WeightView& w, float* y);
+  // Cuts the output rows of `weights` into chunks for the pool; chunk
+  // boundaries are multiples of 16 rows.
+  void chunks(std::initializer_list<const WeightView*> weights, std::vector<RowChunk>* out) const;
+
+  // y[t * w.rows + r] = W[r] . x[t] for r in [begin, end) and every input row t.
+  void rows(const WeightView& w, float* y, int64_t begin, int64_t end) const;
+
+  int64_t n_rows() const { return n_rows_; }
+  size_t scratch_bytes() const;
 
  private:
   struct Quantized {
     GgmlType format;
-    bool ready = false;
+    GgmlType weight_type;  // any weight type with this format (for the quantizer)
     size_t row_bytes = 0;
     AlignedBuffer data;
   };
-  Quantized& quantized_for(const WeightView& w);
+  const Quantized& quantized_for(const WeightView& w) const;
 
   ThreadPool& pool_;
-  const float* x_ = nullptr;
   int64_t n_rows_ = 0, cols_ = 0;
-  std::vector<Quantized*> cache_;
-  std::vector<Quantized> storage_ = std::vector<Quantized>(4);
+  int n_formats_ = 0;
+  Quantized formats_[4];
 };
 
 }  // namespace tessera

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "model/embedding.h"
 #include "model/model_error.h"
@@ -20,26 +21,34 @@ LlamaRuntime::LlamaRuntime(const std::string& path, const LlamaHParams& hp,
   rope_.freq_base = hp.rope_freq_base;
   rope_.freq_scale = hp.rope_freq_scale;
   rope_.freq_factors = w_.rope_freqs;
+  if (options.pack_weights) packed_ = pack_llama_weights(w_, pool_);
 }
 
-void LlamaRuntime::parallel_rows(int64_t n, const std::function<void(int64_t)>& fn) {
-  pool_.run(n, [&](int64_t i, int) { fn(i); });
+size_t LlamaRuntime::scratch_bytes() const {
+  size_t n = linear_.scratch_bytes();
+  for (const AlignedBuffer* b : {&x_, &xn_, &q_, &k_, &v_, &attn_, &tmp_, &gate_, &up_, &rope_cs_, &logits_, &attn_scratch_}) {
+    n += b->capacity();
+  }
+  return n;
 }
 
 void LlamaRuntime::reserve(int64_t T, int64_t R, int64_t max_ctx) {
   const int64_t E = hp_.n_embd, F = hp_.n_ff;
   const int64_t QD = static_cast<int64_t>(hp_.n_head) * hp_.head_dim;
   const int64_t KVD = static_cast<int64_t>(hp_.n_head_kv) * hp_.head_dim;
+  // Rows that reach the FFN: the tokens, or in the last layer the logit rows
+  // (which may repeat a token).
+  const int64_t M = std::max(T, R);
   auto floats = [](int64_t n) { return static_cast<size_t>(n) * sizeof(float); };
-  x_.reserve(floats(T * E));
-  xn_.reserve(floats(std::max(T, R) * std::max(E, F)));
+  x_.reserve(floats(M * E));
+  xn_.reserve(floats(M * std::max(E, F)));
   q_.reserve(floats(T * QD));
   k_.reserve(floats(T * KVD));
   v_.reserve(floats(T * KVD));
-  attn_.reserve(floats(T * QD));
-  tmp_.reserve(floats(T * E));
-  gate_.reserve(floats(T * F));
-  up_.reserve(floats(T * F));
+  attn_.reserve(floats(M * QD));
+  tmp_.reserve(floats(M * E));
+  gate_.reserve(floats(M * F));
+  up_.reserve(floats(M * F));
   rope_cs_.reserve(floats(T * hp_.n_rot));
   logits_.reserve(floats(std::max<int64_t>(R, 1) * hp_.n_vocab));
   attn_scratch_stride_ = (attention_scratch_floats(hp_.head_dim, max_ctx) + 15) / 16 * 16;
@@ -57,11 +66,22 @@ const float* LlamaRuntime::forward(const ForwardBatch& b) {
   }
   embed(b);
   for (int l = 0; l < hp_.n_layer; ++l) {
-    attention_block(b, l);
-    ffn_block(l, T);
+    const int64_t rows = attention_block(b, l);
+    if (rows > 0) ffn_block(l, rows);
   }
-  output_logits(b);
+  output_logits(R);
   return logits_.as<float>();
+}
+
+void LlamaRuntime::copy_blocks(const std::vector<int32_t>& pairs) {
+  if (pairs.size() % 2 != 0) throw ModelError("EBADBLOCK", "block copies come in (src, dst) pairs");
+  for (int32_t id : pairs) {
+    if (id < 0 || id >= cache_.n_blocks()) {
+      throw ModelError("EBADBLOCK", "block id " + std::to_string(id) + " is outside the KV pool of " +
+                                        std::to_string(cache_.n_blocks()) + " blocks");
+    }
+  }
+  for (size_t i = 0; i < pairs.size(); i += 2) cache_.copy_block(pairs[i], pairs[i + 1]);
 }
 
 void LlamaRuntime::embed(const ForwardBatch& b) {
@@ -70,14 +90,14 @@ void LlamaRuntime::embed(const ForwardBatch& b) {
   float* cs = rope_cs_.as<float>();
   const WeightView& emb = w_.token_embd;
   const EmbeddingKernel emb_kernel = embedding_kernel(emb.type);
-  parallel_rows(b.n_tokens(), [&](int64_t t) {
+  pool_.run(b.n_tokens(), [&](int64_t t, int) {
     const uint8_t* row = static_cast<const uint8_t*>(emb.data) + static_cast<size_t>(b.tokens[t]) * emb.row_bytes;
     embed_row(emb_kernel, row, x + t * E, E);
     rope_cos_sin(rope_, b.positions[t], cs + t * hp_.n_rot);
   });
 }
 
-void LlamaRuntime::attention_block(const ForwardBatch& b, int l) {
+int64_t LlamaRuntime::attention_block(const ForwardBatch& b, int l) {
   const LlamaLayerWeights& L = w_.layers[l];
   const int64_t T = b.n_tokens(), E = hp_.n_embd, D = hp_.head_dim;
   const int64_t QD = hp_.n_head * D, KVD = hp_.n_head_kv * D;
@@ -85,63 +105,84 @@ void LlamaRuntime::attention_block(const ForwardBatch& b, int l) {
   float *v = v_.as<float>(), *attn = attn_.as<float>(), *tmp = tmp_.as<float>();
   const float* cs = rope_cs_.as<float>();
 
-  parallel_rows(T, [&](int64_t t) { rms_norm_row(x + t * E, L.attn_norm, xn + t * E, E, hp_.rms_eps); });
-  linear_.set_input(xn, T, E);
-  linear_.apply(L.wq, q);
-  linear_.apply(L.wk, k);
-  linear_.apply(L.wv, v);
-  parallel_rows(T, [&](int64_t t) {
+  linear_.prepare(xn, T, E, {&L.wq, &L.wk, &L.wv},
+                  [&](int64_t t, int) { rms_norm_row(x + t * E, L.attn_norm, xn + t * E, E, hp_.rms_eps); });
+  float* const qkv_out[3] = {q, k, v};
+  const WeightView* const qkv_w[3] = {&L.wq, &L.wk, &L.wv};
+  for_chunks({&L.wq, &L.wk, &L.wv},
+             [&](const RowChunk& c) { linear_.rows(*qkv_w[c.weight], qkv_out[c.weight], c.begin, c.end); });
+  pool_.run(T, [&](int64_t t, int) {
     rope_apply(cs + t * hp_.n_rot, hp_.n_rot, q + t * QD, hp_.n_head, hp_.head_dim);
     rope_apply(cs + t * hp_.n_rot, hp_.n_rot, k + t * KVD, hp_.n_head_kv, hp_.head_dim);
     cache_.store(l, b.slot_mapping[t], k + t * KVD, v + t * KVD);
   });
 
+  // Every token's K/V is stored; past the last layer only the logit rows
+  // matter, and rows never mix, so the rest is computed for those alone.
+  const bool last = l == hp_.n_layer - 1;
+  const int32_t* rows = last ? b.logit_rows.data() : nullptr;
+  const int64_t n = last ? static_cast<int64_t>(b.logit_rows.size()) : T;
+  if (n == 0) return 0;
+
   const int group = hp_.n_head / hp_.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(D));
   float* scratch = attn_scratch_.as<float>();
   const int64_t stride = attn_scratch_stride_;
-  pool_.run(T * hp_.n_head, [&](int64_t item, int thread) {
-    const int64_t t = item / hp_.n_head;
+  pool_.run(n * hp_.n_head, [&](int64_t item, int thread) {
+    const int64_t r = item / hp_.n_head;
+    const int64_t t = rows ? rows[r] : r;
     const int h = static_cast<int>(item % hp_.n_head);
     const int32_t s = token_seq_[t];
     AttentionHead head{&cache_, l, h / group, hp_.head_dim, scale,
                        b.block_tables.data() + static_cast<int64_t>(s) * b.max_blocks_per_seq};
     const bool float_variant = b.seq_starts[s + 1] - b.seq_starts[s] >= kFloatAttentionMinRows;
-    attend(head, opt_.attention, float_variant, q + t * QD + h * D, b.positions[t], attn + t * QD + h * D,
+    attend(head, opt_.attention, float_variant, q + t * QD + h * D, b.positions[t], attn + r * QD + h * D,
            scratch + thread * stride);
   });
+  if (rows) {  // gather the residual rows of the logit rows to the front
+    for (int64_t r = 0; r < n; ++r) std::memcpy(tmp + r * E, x + static_cast<int64_t>(rows[r]) * E, E * sizeof(float));
+    std::memcpy(x, tmp, static_cast<size_t>(n * E) * sizeof(float));
+  }
 
-  linear_.set_input(attn, T, QD);
-  linear_.apply(L.wo, tmp);
-  parallel_rows(T, [&](int64_t t) { add_in_place(x + t * E, tmp + t * E, E); });
+  linear_.prepare(attn, n, QD, {&L.wo});
+  for_chunks({&L.wo}, [&](const RowChunk& c) {
+    linear_.rows(L.wo, tmp, c.begin, c.end);
+    for (int64_t t = 0; t < n; ++t) add_in_place(x + t * E + c.begin, tmp + t * E + c.begin, c.end - c.begin);
+  });
+  return n;
 }
 
-void LlamaRuntime::ffn_block(int l, int64_t T) {
+void LlamaRuntime::ffn_block(int l, int64_t n) {
   const LlamaLayerWeights& L = w_.layers[l];
   const int64_t E = hp_.n_embd, F = hp_.n_ff;
   float *x = x_.as<float>(), *xn = xn_.as<float>(), *gate = gate_.as<float>(), *up = up_.as<float>();
   float* tmp = tmp_.as<float>();
-  parallel_rows(T, [&](int64_t t) { rms_norm_row(x + t * E, L.ffn_norm, xn + t * E, E, hp_.rms_eps); });
-  linear_.set_input(xn, T, E);
-  linear_.apply(L.w_gate, gate);
-  linear_.apply(L.w_up, up);
-  parallel_rows(T, [&](int64_t t) { swiglu(gate + t * F, up + t * F, xn + t * F, F); });
-  linear_.set_input(xn, T, F);
-  linear_.apply(L.w_down, tmp);
-  parallel_rows(T, [&](int64_t t) { add_in_place(x + t * E, tmp + t * E, E); });
+  linear_.prepare(xn, n, E, {&L.w_gate, &L.w_up},
+                  [&](int64_t t, int) { rms_norm_row(x + t * E, L.ffn_norm, xn + t * E, E, hp_.rms_eps); });
+  // gate and up of a chunk of rows, then SwiGLU of those columns: the
+  // matmuls read the quantized input, so xn is free to take the result.
+  for_chunks({&L.w_gate}, [&](const RowChunk& c) {
+    linear_.rows(L.w_gate, gate, c.begin, c.end);
+    linear_.rows(L.w_up, up, c.begin, c.end);
+    for (int64_t t = 0; t < n; ++t) swiglu(gate + t * F + c.begin, up + t * F + c.begin, xn + t * F + c.begin, c.end - c.begin);
+  });
+  linear_.prepare(xn, n, F, {&L.w_down});
+  for_chunks({&L.w_down}, [&](const RowChunk& c) {
+    linear_.rows(L.w_down, tmp, c.begin, c.end);
+    for (int64_t t = 0; t < n; ++t) add_in_place(x + t * E + c.begin, tmp + t * E + c.begin, c.end - c.begin);
+  });
 }
 
-void LlamaRuntime::output_logits(const ForwardBatch& b) {
-  const int64_t R = static_cast<int64_t>(b.logit_rows.size());
+void LlamaRuntime::output_logits(int64_t R) {
   if (R == 0) return;
   const int64_t E = hp_.n_embd;
   const float* x = x_.as<float>();
   float* xn = xn_.as<float>();
-  parallel_rows(R, [&](int64_t r) {
-    rms_norm_row(x + static_cast<int64_t>(b.logit_rows[r]) * E, w_.output_norm, xn + r * E, E, hp_.rms_eps);
-  });
-  linear_.set_input(xn, R, E);
-  linear_.apply(w_.output, logits_.as<float>());
+  float* logits = logits_.as<float>();
+  // x holds the logit rows in order (gathered in the last layer).
+  linear_.prepare(xn, R, E, {&w_.output},
+                  [&](int64_t r, int) { rms_norm_row(x + r * E, w_.output_norm, xn + r * E, E, hp_.rms_eps); });
+  for_chunks({&w_.output}, [&](const RowChunk& c) { linear_.rows(w_.output, logits, c.begin, c.end); });
 }
 
 }  // namespace tessera

@@ -18,6 +18,11 @@ class MappedFile {
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
 
+  // Drops the whole pages inside [p, p + bytes) from this process's resident
+  // set (used once a packed copy replaces them). They stay readable: a later
+  // access reads them from the page cache again.
+  void release(const void* p, size_t bytes) const;
+
  private:
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;

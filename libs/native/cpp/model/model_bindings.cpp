@@ -1,8 +1,10 @@
 // JS entry point for the llama forward pass:
 //   new LlamaModelHandle(path, hparams, tensors, options)
 //   handle.forward(batch) -> Promise<Float32Array>   (one call at a time: EBUSY)
+//   handle.copyBlocks(Int32Array src,dst,...) -> Promise<void>  (EBUSY likewise)
 //   handle.close()
-//   handle.info() -> { kvCacheBytes, threads, kvBlocks, blockSize }
+//   handle.info() -> { kvCacheBytes, threads, kvBlocks, blockSize, mappedBytes,
+//                      packedBytes, scratchBytes }
 // The TS wrapper (libs/engine/src/runtime) validates first and gives the
 // friendly messages; the checks here keep a direct caller from crashing the
 // process. Batch arrays are copied into a plain C++ struct on the main
@@ -142,11 +144,33 @@ class ForwardWorker : public Napi::AsyncWorker {
   std::string error_code_;
 };
 
+// Copies KV blocks off the JS thread (a copy touches every layer).
+class CopyBlocksWorker : public Napi::AsyncWorker {
+ public:
+  CopyBlocksWorker(Napi::Env env, LlamaModelHandle* owner, Napi::Object self, std::shared_ptr<LlamaRuntime> rt,
+                   std::vector<int32_t> pairs);
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override;
+  void OnOK() override;
+  void OnError(const Napi::Error& e) override;
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  LlamaModelHandle* owner_;
+  Napi::ObjectReference self_;
+  std::shared_ptr<LlamaRuntime> rt_;
+  std::vector<int32_t> pairs_;
+  std::string error_code_;
+};
+
 class LlamaModelHandle : public Napi::ObjectWrap<LlamaModelHandle> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "LlamaModelHandle",
                        {InstanceMethod("forward", &LlamaModelHandle::Forward),
+                        InstanceMethod("copyBlocks", &LlamaModelHandle::CopyBlocks),
                         InstanceMethod("close", &LlamaModelHandle::Close),
                         InstanceMethod("info", &LlamaModelHandle::Info)});
   }
@@ -172,6 +196,14 @@ class LlamaModelHandle : public Napi::ObjectWrap<LlamaModelHandle> {
     opt.block_size = static_cast<int>(v);
     if (!read_int(env, o, "attention", 0, 1, &v)) return;
     opt.attention = static_cast<AttentionMode>(v);
+    Napi::Value pack = o.Get("packWeights");
+    if (!pack.IsUndefined()) {
+      if (!pack.IsBoolean()) {
+        throw_coded(env, "EINVAL", "packWeights must be a boolean");
+        return;
+      }
+      opt.pack_weights = pack.As<Napi::Boolean>().Value();
+    }
     try {
       runtime_ = std::make_shared<LlamaRuntime>(info[0].As<Napi::String>().Utf8Value(), hp, tensors, opt);
     } catch (const ModelError& e) {
@@ -208,6 +240,23 @@ class LlamaModelHandle : public Napi::ObjectWrap<LlamaModelHandle> {
     return p;
   }
 
+  Napi::Value CopyBlocks(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!runtime_) return throw_coded(env, "ECLOSED", "the model was closed; load it again");
+    if (busy_) return throw_coded(env, "EBUSY", "a forward or copy call is already running on this model; await it first");
+    if (info.Length() < 1 || !info[0].IsTypedArray() ||
+        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+      return throw_coded(env, "EINVAL", "copyBlocks expects an Int32Array of (src, dst) pairs");
+    }
+    Napi::Int32Array a = info[0].As<Napi::Int32Array>();
+    std::vector<int32_t> pairs(a.Data(), a.Data() + a.ElementLength());
+    busy_ = true;
+    auto* worker = new CopyBlocksWorker(env, this, Value(), runtime_, std::move(pairs));
+    Napi::Promise p = worker->Promise();
+    worker->Queue();
+    return p;
+  }
+
   Napi::Value Close(const Napi::CallbackInfo& info) {
     if (busy_) return throw_coded(info.Env(), "EBUSY", "cannot close the model while a forward call runs");
     runtime_.reset();
@@ -222,6 +271,9 @@ class LlamaModelHandle : public Napi::ObjectWrap<LlamaModelHandle> {
     o.Set("threads", Napi::Number::New(env, runtime_->threads()));
     o.Set("kvBlocks", Napi::Number::New(env, runtime_->cache().n_blocks()));
     o.Set("blockSize", Napi::Number::New(env, runtime_->cache().block_size()));
+    o.Set("mappedBytes", Napi::Number::New(env, static_cast<double>(runtime_->mapped_bytes())));
+    o.Set("packedBytes", Napi::Number::New(env, static_cast<double>(runtime_->packed_bytes())));
+    o.Set("scratchBytes", Napi::Number::New(env, static_cast<double>(runtime_->scratch_bytes())));
     return o;
   }
 
@@ -260,6 +312,34 @@ void ForwardWorker::OnOK() {
 }
 
 void ForwardWorker::OnError(const Napi::Error& e) {
+  owner_->finish();
+  deferred_.Reject(coded_error(Env(), error_code_.c_str(), e.Message()).Value());
+}
+
+CopyBlocksWorker::CopyBlocksWorker(Napi::Env env, LlamaModelHandle* owner, Napi::Object self,
+                                   std::shared_ptr<LlamaRuntime> rt, std::vector<int32_t> pairs)
+    : Napi::AsyncWorker(env, "tessera.copyBlocks"),
+      deferred_(Napi::Promise::Deferred::New(env)),
+      owner_(owner),
+      self_(Napi::Persistent(self)),
+      rt_(std::move(rt)),
+      pairs_(std::move(pairs)) {}
+
+void CopyBlocksWorker::Execute() {
+  try {
+    rt_->copy_blocks(pairs_);
+  } catch (const ModelError& e) {
+    error_code_ = e.code();
+    SetError(e.what());
+  }
+}
+
+void CopyBlocksWorker::OnOK() {
+  owner_->finish();
+  deferred_.Resolve(Env().Undefined());
+}
+
+void CopyBlocksWorker::OnError(const Napi::Error& e) {
   owner_->finish();
   deferred_.Reject(coded_error(Env(), error_code_.c_str(), e.Message()).Value());
 }

@@ -1,18 +1,35 @@
-// A persistent pool of worker threads for the forward pass. One forward step
-// issues hundreds of small parallel regions (every matmul, attention, norms),
-// so workers are created once and wait between regions by spinning briefly
-// and then sleeping; spawning threads per operation would cost more than the
-// work itself at decode batch sizes.
+// A persistent pool of worker threads for the forward pass. One decode step
+// issues about five parallel regions per layer, microseconds each, so the
+// workers are created once and wait between regions.
+//
+// The machines this runs on are often oversubscribed (2 cores, other
+// processes), so nothing ever waits for a thread that has not started work:
+// tasks are claimed one at a time from a shared ticket, the calling thread
+// claims too, and a region ends when every *claimed* task is done. A worker
+// that the kernel has not scheduled yet simply finds no task left. Idle
+// workers spin briefly (regions of one step are back to back), then sleep on
+// a futex, so between steps they cost nothing.
 #pragma once
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 namespace tessera {
+
+// A non-owning reference to a callable `void(int64_t task, int thread)`:
+// two words, no allocation (std::function allocates for larger captures).
+class TaskRef {
+ public:
+  template <typename F>
+  TaskRef(const F& f)  // NOLINT: implicit by design, like std::function_ref
+      : obj_(&f), call_([](const void* o, int64_t i, int t) { (*static_cast<const F*>(o))(i, t); }) {}
+  void operator()(int64_t task, int thread) const { call_(obj_, task, thread); }
+
+ private:
+  const void* obj_;
+  void (*call_)(const void*, int64_t, int);
+};
 
 class ThreadPool {
  public:
@@ -24,25 +41,34 @@ class ThreadPool {
 
   int size() const { return n_threads_; }
 
-  // Runs task(i, thread) for every i in [0, n_tasks), tasks handed out in
-  // order from a shared counter; the caller works too and returns when all
-  // tasks are done. Not re-entrant: one region at a time.
-  void run(int64_t n_tasks, const std::function<void(int64_t task, int thread)>& task);
+  // Runs task(i, thread) for every i in [0, n_tasks); thread is 0 for the
+  // caller and 1..size()-1 for workers. Returns when all tasks are done.
+  // Not re-entrant: one region at a time, from one calling thread.
+  void run(int64_t n_tasks, TaskRef task);
 
  private:
+  // The ticket packs (generation, task count, next task) into one word so a
+  // claim is a single compare-and-swap that cannot take a task of a region
+  // that already ended.
+  static constexpr int kIndexBits = 20;
+  static constexpr uint64_t kIndexMask = (1ull << kIndexBits) - 1;
+  static constexpr int kGenShift = 2 * kIndexBits;
+
+  bool claim(uint64_t generation, int64_t* index);
+  void run_region(int64_t n_tasks, TaskRef task);
   void worker_loop(int thread);
-  void drain(int thread);
+  void wait_for_region(uint64_t* seen);
+  void wake_workers();
 
   int n_threads_;
   std::vector<std::thread> workers_;
-  const std::function<void(int64_t, int)>* task_ = nullptr;
-  int64_t n_tasks_ = 0;
-  std::atomic<int64_t> next_task_{0};
-  std::atomic<int> busy_workers_{0};
-  std::atomic<uint64_t> generation_{0};
+  const TaskRef* task_ = nullptr;
+  uint64_t generation_ = 0;  // written by the caller only
+  alignas(64) std::atomic<uint64_t> ticket_{0};
+  alignas(64) std::atomic<int64_t> done_{0};  // tasks finished by workers this region
+  alignas(64) std::atomic<int32_t> wake_seq_{0};
+  std::atomic<int32_t> sleepers_{0};
   std::atomic<bool> stop_{false};
-  std::mutex mutex_;
-  std::condition_variable wake_;
 };
 
 }  // namespace tessera
