@@ -103,6 +103,8 @@ export interface EvaluateJobResult {
 
 export interface ReportJobData {
   readonly plan: SweepPlan;
+  readonly sourceDigest: string;
+  readonly sourceSize: number;
 }
 
 export interface SweepReportRow {
@@ -138,6 +140,9 @@ export interface QuantJobProgress {
   readonly bytesTotal?: number;
 }
 
+/** BullMQ key prefix of the quantization queues unless configured otherwise (QUANT_QUEUE_PREFIX). */
+export const DEFAULT_QUANT_QUEUE_PREFIX = 'tessera';
+
 /** Redis pub/sub channel on which the gateway announces cancelled sweeps (message: the sweep id). */
 export const QUANT_CANCEL_CHANNEL = 'tessera:quant:cancel';
 /** Redis key marking a sweep as cancelled (value "1"), checked by every job before it starts. */
@@ -162,3 +167,27 @@ export const quantJobIds = {
   evaluate: (sweepId: string, preset: string): string => `evaluate.${sweepId}.${preset}`,
   report: (sweepId: string): string => `report.${sweepId}`,
 };
+
+/** Why a quantization job failed, as the API reports it. */
+export type QuantFailureCode =
+  | 'invalid_preset'
+  | 'invalid_source'
+  | 'source_not_found'
+  | 'source_outside_import_dir'
+  | 'source_corrupt'
+  | 'source_too_large'
+  | 'hub_failed'
+  | 'cancelled'
+  | 'internal';
+
+/** A job's failed reason is `<code>: <message>` so the gateway can report the code. */
+export function formatQuantFailure(code: QuantFailureCode, message: string): string {
+  return `${code}: ${message}`;
+}
+
+export function parseQuantFailure(reason: string | undefined): { code: QuantFailureCode; message: string } {
+  const m = /^([a-z_]+): ([^]*)$/.exec(reason ?? '');
+  const codes: readonly string[] = ['invalid_preset', 'invalid_source', 'source_not_found', 'source_outside_import_dir', 'source_corrupt', 'source_too_large', 'hub_failed', 'cancelled', 'internal'];
+  if (m && codes.includes(m[1])) return { code: m[1] as QuantFailureCode, message: m[2] };
+  return { code: 'internal', message: reason ?? 'unknown failure' };
+}

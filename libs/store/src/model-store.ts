@@ -55,6 +55,16 @@ export class ModelStore {
     return dir;
   }
 
+  /**
+   * The scratch directory of `owner`, keeping what an earlier attempt left
+   * (resumable downloads); the caller removes its own half-written files.
+   */
+  async workDir(owner: string): Promise<string> {
+    const dir = this.workDirOf(owner);
+    await mkdir(dir, { recursive: true });
+    return dir;
+  }
+
   async removeWorkDir(owner: string): Promise<void> {
     await rm(this.workDirOf(owner), { recursive: true, force: true });
   }
