@@ -23,6 +23,10 @@ class MappedFile {
   // access reads them from the page cache again.
   void release(const void* p, size_t bytes) const;
 
+  // Marks [p, p + bytes) as read at random (embedding rows): a page fault
+  // then maps that page alone, not the 64 KiB around it.
+  void advise_random(const void* p, size_t bytes) const;
+
  private:
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;

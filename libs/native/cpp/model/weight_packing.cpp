@@ -19,6 +19,11 @@ PackedModel pack_llama_weights(LlamaWeights& w, ThreadPool& pool) {
     out.bytes += out.owners[i].bytes();
     w.file->release(views[i]->data, views[i]->row_bytes * static_cast<size_t>(views[i]->rows));
   }
+  // Once no matmul streams the embedding table, only lookups read it.
+  const WeightView& emb = w.token_embd;
+  if (w.output.data != emb.data || w.output.packed) {
+    w.file->advise_random(emb.data, emb.row_bytes * static_cast<size_t>(emb.rows));
+  }
   return out;
 }
 
