@@ -134,7 +134,7 @@ export class FakeWorker {
         if (this.options.tokenDelayMs) await new Promise((r) => setTimeout(r, this.options.tokenDelayMs));
         if (cancelled) return;
         if (this.options.breakAfterTokens !== undefined && sent >= this.options.breakAfterTokens) {
-          call.destroy(Object.assign(new Error('replica crashed'), { code: grpc.status.INTERNAL }));
+          call.emit('error', { code: grpc.status.INTERNAL, details: 'replica crashed' });
           return;
         }
         if (k >= natural || k >= limit) {
