@@ -51,13 +51,17 @@ void Linear::chunks(std::initializer_list<const WeightView*> weights, std::vecto
   out->clear();
   int64_t total = 0;
   for (const WeightView* w : weights) total += w->rows;
-  // About four chunks per thread over all the weights balance uneven
-  // progress; each chunk still streams a contiguous slab of its weight.
+  // At least four chunks per thread over all the weights, and no chunk over
+  // ~64 KiB of weights: a region ends when its last chunk does, so small
+  // chunks keep the wait for the slowest thread short (the big output matrix
+  // would otherwise leave one thread idle for a whole eighth of it).
+  constexpr int64_t kChunkBytes = 64 * 1024;
   const int64_t threads = pool_.size();
-  int64_t chunk = std::max<int64_t>(16, (total + threads * 4 - 1) / (threads * 4));
-  chunk = (chunk + 15) / 16 * 16;
+  const int64_t balanced = std::max<int64_t>(16, (total + threads * 4 - 1) / (threads * 4));
   int index = 0;
   for (const WeightView* w : weights) {
+    const int64_t by_bytes = std::max<int64_t>(16, kChunkBytes / static_cast<int64_t>(std::max<size_t>(w->row_bytes, 1)));
+    const int64_t chunk = (std::min(balanced, by_bytes) + 15) / 16 * 16;
     for (int64_t r = 0; r < w->rows; r += chunk) out->push_back({index, r, std::min(w->rows, r + chunk)});
     ++index;
   }
