@@ -79,6 +79,16 @@ describe('sampleRows', () => {
     expect(g[2]).toBeGreaterThan(0.1);
   });
 
+  it('top-p over a large flat vocabulary keeps a prefix longer than the first sorted head', async () => {
+    // 8000 tokens in decreasing order, each 1/8000-ish: p = 0.5 keeps about
+    // the best 4000, far beyond the 256 sorted first.
+    const big = Float32Array.from({ length: 8000 }, (_, i) => -i * 1e-5);
+    const f = await frequencies(big, { ...RANDOM, topP: 0.5 }, 400);
+    const drawn = f.flatMap((x, id) => (x > 0 ? [id] : []));
+    expect(Math.max(...drawn)).toBeGreaterThan(2048);
+    expect(Math.max(...drawn)).toBeLessThan(4100);
+  });
+
   it('min-p drops tokens below min_p times the best probability', async () => {
     const f = await frequencies(logits, { ...RANDOM, minP: 0.5 }, 2000); // keeps p >= 0.25
     expect(f[2] + f[3]).toBe(0);

@@ -24,8 +24,31 @@ void top_ids(const float* x, int32_t n, int32_t k, std::vector<int32_t>& ids) {
   for (int32_t i = 0; i < n; ++i) ids[i] = i;
   auto better = [x](int32_t a, int32_t b) { return x[a] > x[b] || (x[a] == x[b] && a < b); };
   k = std::min(k, n);
-  std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), better);
+  // `better` is a strict total order (ties by id), so selecting the k best
+  // and sorting just them equals a partial sort, in linear time.
+  if (k < n) std::nth_element(ids.begin(), ids.begin() + k, ids.end(), better);
+  std::sort(ids.begin(), ids.begin() + k, better);
   ids.resize(k);
+}
+
+// Top-p without top-k: the best-first prefix reaching `top_p` is usually a
+// few dozen tokens, so sort a head of the vocabulary, growing it only while
+// its mass falls short, instead of sorting all of it. Returns the mass of
+// every token (for normalising), relative to the best logit.
+double top_p_head(const float* x, int32_t n, float top_p, std::vector<int32_t>& ids) {
+  float max = -std::numeric_limits<float>::infinity();
+  for (int32_t i = 0; i < n; ++i) max = std::max(max, x[i]);
+  double total = 0.0;
+  for (int32_t i = 0; i < n; ++i) total += std::exp(static_cast<double>(x[i]) - max);
+  for (int32_t head = std::min<int32_t>(n, 256);; head = std::min<int64_t>(n, static_cast<int64_t>(head) * 8)) {
+    top_ids(x, n, head, ids);
+    double cum = 0.0;
+    for (int32_t id : ids) {
+      cum += std::exp(static_cast<double>(x[id]) - max);
+      if (cum / total >= top_p) return total;
+    }
+    if (head == n) return total;
+  }
 }
 
 void apply_penalties(float* x, int32_t n_vocab, const SamplingParams& p, const int32_t* history, int64_t n_history,
@@ -64,8 +87,11 @@ int32_t draw(float* x, int32_t n, const SamplingParams& p, std::vector<int32_t>&
   // candidate in id order and nothing is sorted.
   const int32_t k = (p.top_k > 0 && p.top_k < n) ? p.top_k : n;
   const bool sorted = k < n || p.top_p < 1.0f;
-  if (sorted) {
+  double all_mass = 0.0;  // set when only a head of the vocabulary is sorted
+  if (k < n) {
     top_ids(x, n, k, ids);
+  } else if (sorted) {
+    all_mass = top_p_head(x, n, p.top_p, ids);
   } else {
     ids.resize(n);
     for (int32_t i = 0; i < n; ++i) ids[i] = i;
@@ -75,6 +101,7 @@ int32_t draw(float* x, int32_t n, const SamplingParams& p, std::vector<int32_t>&
   probs.resize(ids.size());
   double total = 0.0;
   for (size_t i = 0; i < ids.size(); ++i) total += probs[i] = std::exp(static_cast<double>(x[ids[i]]) - max);
+  if (all_mass > 0.0) total = all_mass;  // the head holds the best token, so max is the same
   size_t keep = ids.size();
   if (p.top_p < 1.0f) {  // smallest prefix whose mass reaches top_p
     double cum = 0.0;
