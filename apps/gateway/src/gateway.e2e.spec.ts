@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { FakeWorker } from './test-utils/fake-worker';
 import { GatewayHarness, startGateway, TEST_ADMIN_KEY } from './test-utils/gateway-harness';
 import { freePort } from './test-utils/redis-server';
-import { replicaKey } from './registry/registry-schema';
+import { workerRecord, writeWorkerRecord } from './test-utils/registry-writer';
 
 /**
  * The gateway with real Redis and in-process fake gRPC workers, driven by the
@@ -122,7 +122,7 @@ describe('gateway (real Redis, fake workers)', () => {
 
     it('streams a chat with a role chunk, deltas, finish and a usage chunk', async () => {
       const stream = await client.chat.completions.create({ model: 'micro', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
-      const chunks = [];
+      const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
       for await (const chunk of stream) chunks.push(chunk);
       expect(chunks[0].choices[0].delta).toEqual({ role: 'assistant', content: '' });
       expect(chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('')).toBe(expected(5));
@@ -289,14 +289,8 @@ describe('gateway (real Redis, fake workers)', () => {
     it('retries a replica that refuses connections on another replica', async () => {
       const good = await worker({ id: 'flaky-good', model: 'flaky', running: 5 });
       const deadPort = await freePort();
-      const now = Date.now();
       // Idle, so the router picks it first; nothing listens there.
-      await redis.set(
-        replicaKey('flaky-dead'),
-        JSON.stringify({ id: 'flaky-dead', address: `127.0.0.1:${deadPort}`, model: 'flaky', ready: true, running: 0, waiting: 0, kvUsage: 0, heartbeatAt: now }),
-        'PX',
-        60_000,
-      );
+      await writeWorkerRecord(redis, workerRecord({ id: 'flaky-dead', address: `127.0.0.1:${deadPort}`, model: 'flaky' }, 60_000));
       const res = await client.chat.completions.create({ model: 'flaky', messages: [{ role: 'user', content: 'hi' }] });
       expect(res.choices[0].message.content).toBe(expected(5));
       expect(good.requests).toHaveLength(1);

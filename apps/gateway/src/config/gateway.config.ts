@@ -1,3 +1,5 @@
+import { DEFAULT_REGISTRY_PREFIX } from '@tessera/contracts';
+
 /** Gateway settings, read from the environment once at boot and validated. */
 export interface GatewayConfig {
   port: number;
@@ -19,6 +21,8 @@ export interface GatewayConfig {
   registryCacheMs: number;
   /** Characters of the prompt that decide prefix affinity. */
   affinityChars: number;
+  /** Key prefix of the worker registry (see libs/contracts registry.ts). */
+  registryPrefix: string;
 }
 
 export class ConfigError extends Error {
@@ -72,6 +76,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     replicaStaleMs: integer(env, 'REPLICA_STALE_MS', 15_000, 100),
     registryCacheMs: integer(env, 'REGISTRY_CACHE_MS', 500, 0),
     affinityChars: integer(env, 'ROUTER_AFFINITY_CHARS', 256, 1),
+    registryPrefix: env.REGISTRY_PREFIX || DEFAULT_REGISTRY_PREFIX,
   };
 }
 

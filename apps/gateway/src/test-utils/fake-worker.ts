@@ -3,8 +3,8 @@ import Redis from 'ioredis';
 import { ErrorCode } from '@tessera/contracts';
 import { loadInferenceService } from '../workers/grpc-worker.client';
 import { ChatMessage, GenerateEvent, GenerateRequest, TokenizeRequest } from '../workers/inference-messages';
-import { ReplicaRecord } from '../registry/replica-record';
-import { replicaKey } from '../registry/registry-schema';
+import { WorkerRecord } from '@tessera/contracts';
+import { removeWorkerRecord, workerRecord, writeWorkerRecord } from './registry-writer';
 
 export interface FakeWorkerOptions {
   id: string;
@@ -76,26 +76,22 @@ export class FakeWorker {
   }
 
   /** Writes this replica's record (same schema as real workers) with a TTL. */
-  async register(over: Partial<ReplicaRecord> = {}): Promise<void> {
-    const record: ReplicaRecord = {
+  async register(over: Partial<WorkerRecord> = {}): Promise<void> {
+    const record = workerRecord({
       id: this.options.id,
       address: this.address,
       model: this.options.model,
       ready: this.options.ready ?? true,
       running: this.options.running ?? 0,
-      waiting: 0,
-      kvUsage: 0,
-      heartbeatAt: Date.now(),
       maxModelLen: this.maxModelLen,
-      startedAt: Date.now() - 60_000,
       ...over,
-    };
-    await this.redis.set(replicaKey(this.options.id), JSON.stringify(record), 'PX', 5000);
+    });
+    await writeWorkerRecord(this.redis, record);
   }
 
   async stop(): Promise<void> {
     clearInterval(this.heartbeat);
-    await this.redis.del(replicaKey(this.options.id)).catch(() => undefined);
+    await removeWorkerRecord(this.redis, this.options.id, this.options.model).catch(() => undefined);
     this.redis.disconnect();
     this.server.forceShutdown();
   }
