@@ -32,7 +32,9 @@ export function readGeneration(reader: BodyReader, defaultMaxTokens: number, log
   options?.rejectUnknown();
   if (options && !stream) throw ApiError.invalid("'stream_options' is only allowed when 'stream' is true.", 'stream_options');
 
-  const maxTokens = reader.number('max_completion_tokens', { integer: true, min: 1 }) ?? reader.number('max_tokens', { integer: true, min: 1 });
+  // Both are read (and validated); the newer name wins when both are sent.
+  const legacyMaxTokens = reader.number('max_tokens', { integer: true, min: 1 });
+  const maxTokens = reader.number('max_completion_tokens', { integer: true, min: 1 }) ?? legacyMaxTokens;
   const seed = reader.number('seed', { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
   const topK = reader.number('top_k', { integer: true, min: -1 });
   const user = reader.string('user');
