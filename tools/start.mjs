@@ -1,34 +1,75 @@
 #!/usr/bin/env node
-// `npm start`: the main job. Until the serving stack lands (see docs/roadmap.md),
-// it runs the CLI demo end to end: synthesize a model, quantize it, inspect it.
-// Everything goes under .tessera/demo (git-ignored); re-running is safe.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+// `npm start`: the whole Tessera stack on this machine, CPU only: builds what is
+// needed, then runs Redis (unless REDIS_URL), one worker serving TESSERA_MODEL
+// (default: a synthesized demo model), the gateway on PORT (default 8080) and the
+// quantizer. Ctrl-C or SIGTERM stops every child by PID; if a child dies on its
+// own, everything stops and this exits 1 with the reason.
+// Exit codes: 0 stopped on request, 1 a child died or start-up failed, 2 bad configuration.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildAll } from './build.mjs';
+import { bannerLines, readyLine } from './stack/banner.mjs';
+import { readStackConfig } from './stack/config.mjs';
+import { createStack } from './stack/stack.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'apps', 'cli', 'bin', 'tessera.js');
-const work = join(root, '.tessera', 'demo');
-const preset = process.env.TESSERA_DEMO_PRESET ?? 'tiny';
-const quant = process.env.TESSERA_DEMO_TYPE ?? 'Q4_K_M';
+const say = (line) => process.stdout.write(`${line}\n`);
+const fail = (message, code) => {
+  process.stderr.write(`npm start failed: ${message}\n`);
+  process.exit(code);
+};
 
-function tessera(...args) {
-  console.log(`$ tessera ${args.join(' ')}`);
-  execFileSync(process.execPath, [cli, ...args], { cwd: root, stdio: 'inherit' });
+let config;
+try {
+  config = readStackConfig(process.env, root);
+} catch (err) {
+  fail(err.message, err.code === 'ESTACKCONFIG' ? 2 : 1);
 }
 
+// TESSERA_SKIP_BUILD=1: the caller has just built (tests, benches).
+if (process.env.TESSERA_SKIP_BUILD !== '1') {
+  try {
+    buildAll();
+  } catch (err) {
+    fail(`the build failed: ${err.message.split('\n')[0]}`, 1);
+  }
+}
+
+const stack = createStack(config, { root, verbose: process.env.TESSERA_STACK_VERBOSE === '1' });
+let stopping = false;
+
+async function shutdown(reason, exitCode) {
+  if (stopping) return;
+  stopping = true;
+  say(`[stack] ${reason}: stopping gateway, worker, quantizer${config.redisUrl ? '' : ', redis'}`);
+  await stack.stop();
+  say('[stack] stopped');
+  process.exit(exitCode);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    if (stopping) {
+      // A second Ctrl-C: do not wait for draining.
+      stack.killNow();
+      process.exit(130);
+    }
+    void shutdown(`${signal} received`, 0);
+  });
+}
+// Whatever path leads out of this process, no child outlives it.
+process.on('exit', () => stack.killNow());
+
 try {
-  buildAll();
-  mkdirSync(work, { recursive: true });
-  const f32 = join(work, `${preset}-f32.gguf`);
-  const out = join(work, `${preset}-${quant}.gguf`);
-  tessera('synth', f32, '--preset', preset, '--seed', '1');
-  tessera('quantize', f32, out, quant, '--threads', '2');
-  tessera('inspect', out);
-  console.log(`\nDemo models are in ${work}. Try: npx tessera --help`);
+  const ready = await stack.start();
+  if (!stopping) {
+    for (const line of bannerLines(ready, config)) say(line);
+    say(readyLine(ready));
+    stack.failure.then((err) => {
+      process.stderr.write(`[stack] ${err.message}\n`);
+      void shutdown('a child died', 1);
+    });
+  }
 } catch (err) {
-  console.error(`npm start failed: ${err.message.split('\n')[0]}`);
-  process.exit(1);
+  if (!stopping) fail(err.message, 1);
 }
