@@ -9,12 +9,17 @@ import { generateGreedy } from './generate-greedy';
 import { LlamaModel } from './llama-model';
 import { goldenModelPath, GoldenPrompt, readGolden } from './test-utils/golden';
 
-// F16 (1e-3) and the quantized files (2e-2) join this table once the weight
-// matmuls follow the reference's summation orders (it sums a 1-token batch
-// with its vec_dot kernels and larger batches with its sgemm kernels): today
-// single last-bit differences flip fp16 / int8 activation roundings and move
-// log-probs by up to 3e-3 (F16) and 7e-2 (quantized), above those tolerances.
-const CASES: [string, number][] = [['f32', 1e-3]];
+// Each file passes only while every weight matmul follows the reference's
+// float summation order for its type on this machine class (a last-bit
+// difference flips an fp16 / int8 activation rounding downstream and moves
+// log-probs by up to 7e-2). Not yet here: F16, Q4_K_M, Q2_K (see the report
+// in git log for what still differs).
+const CASES: [string, number][] = [
+  ['f32', 1e-3],
+  ['Q4_0', 2e-2],
+  ['Q8_0', 2e-2],
+  ['Q6_K', 2e-2],
+];
 const STEPS = 16;
 // Our top-N is wider than the reference's top-5 so a near-tie reordering
 // still finds every reference token.

@@ -1,7 +1,10 @@
 // AVX2 kernels for the float types and the 32-element block types. Each block
 // becomes 32 signed weights w; the integer dot with the activation block is
 // |w| (unsigned) x sign(y, w) (signed) through maddubs, then scaled in float.
-// Two accumulators per token alternate over blocks to hide FMA latency.
+// Each token has one float accumulator of 8 lanes (lane k: elements 4k..4k+3
+// of every block), updated block after block with a fused multiply-add and
+// summed at the end: the reference's x86 order (its Q8_0 vec-dot and sgemm
+// both do this), so Q8_0 results match it to the last bit.
 #include "matmul/kernels.h"
 #include "matmul/x86_common.h"
 
@@ -133,29 +136,22 @@ struct Blocks32 {
   static void dots(int64_t n, const uint8_t* w, const uint8_t* const* yrows, float* out) {
     const auto* x = reinterpret_cast<const typename B::W*>(w);
     const typename B::Y* y[T];
-    __m256 acc0[T], acc1[T];
-    float extra0[T], extra1[T];
+    __m256 acc0[T];
+    float extra0[T];
     for (int t = 0; t < T; ++t) {
       y[t] = reinterpret_cast<const typename B::Y*>(yrows[t]);
-      acc0[t] = acc1[t] = _mm256_setzero_ps();
-      extra0[t] = extra1[t] = 0.0f;
+      acc0[t] = _mm256_setzero_ps();
+      extra0[t] = 0.0f;
     }
     const int64_t nb = n / 32;
-    int64_t i = 0;
-    for (; i + 1 < nb; i += 2) {
+    for (int64_t i = 0; i < nb; ++i) {
       // Rows stream from memory; run ahead of the hardware prefetcher.
       _mm_prefetch(reinterpret_cast<const char*>(x + i) + 1024, _MM_HINT_T0);
       const Unpacked u0 = B::unpack(x[i]);
       for (int t = 0; t < T; ++t) acc0[t] = B::step(u0, y[t][i], acc0[t], extra0[t]);
-      const Unpacked u1 = B::unpack(x[i + 1]);
-      for (int t = 0; t < T; ++t) acc1[t] = B::step(u1, y[t][i + 1], acc1[t], extra1[t]);
-    }
-    if (i < nb) {
-      const Unpacked u0 = B::unpack(x[i]);
-      for (int t = 0; t < T; ++t) acc0[t] = B::step(u0, y[t][i], acc0[t], extra0[t]);
     }
     for (int t = 0; t < T; ++t)
-      out[t] = hsum_ps(_mm256_add_ps(acc0[t], acc1[t])) + (extra0[t] + extra1[t]);
+      out[t] = hsum_ps(acc0[t]) + extra0[t];
   }
 };
 

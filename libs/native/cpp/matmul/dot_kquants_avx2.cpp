@@ -17,6 +17,18 @@ namespace {
 
 inline __m256i mask8(int v) { return _mm256_set1_epi8(static_cast<char>(v)); }
 
+// The reference's x86 build keeps a super-block's integer dot as 8 int32
+// lanes (lane k: elements 4k..4k+3 of every 32-element run), converts each
+// lane to float, accumulates lane by lane with a fused multiply-add by
+// d_x * d_y over super-blocks, and sums the 8 lanes at the end (hsum_ps).
+// Rounding the lanes separately instead of the exact total changes the last
+// bits, and those decide ties when the next layer quantizes its input, so
+// Q3_K and Q6_K (which the reference runs through these vec-dots) keep
+// exactly this shape.
+inline __m256 lanes_to_float(__m256 acc, float d, __m256i lanes) {
+  return _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(lanes), acc);
+}
+
 // sum += scale-weighted integer dot, minus the min term, in float.
 inline float combine(float sum, float dall, int isum, float dmin, int msum) {
   return sum + (dall * static_cast<float>(isum) - dmin * static_cast<float>(msum));
@@ -75,7 +87,8 @@ struct Q3K {
   template <int T>
   static void dots(int64_t n, const uint8_t* w, const uint8_t* const* yrows, float* out) {
     const auto* x = reinterpret_cast<const block_q3_K*>(w);
-    for (int t = 0; t < T; ++t) out[t] = 0.0f;
+    __m256 facc[T];
+    for (int t = 0; t < T; ++t) facc[t] = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / QK_K; ++i) {
       prefetch_next(x + i);
       const block_q8_K* y[T];
@@ -89,27 +102,25 @@ struct Q3K {
         __m256i q = load256(x[i].qs + 32 * h);
         for (int s = 0; s < 4; ++s) {
           const int g = 8 * h + 2 * s;
-          // Stored value + 4 (in 0..7): the high bit set means "no -4".
-          const __m256i high = _mm256_slli_epi16(_mm256_and_si256(hm, mask8(1)), 2);
-          const __m256i v = _mm256_or_si256(_mm256_and_si256(q, mask8(3)), high);
+          // value = low 2 bits - 4 where the high bit is clear: the -4 is
+          // taken off each pair sum in int16, so every lane holds the signed
+          // products of its own 4 elements (lanes_to_float needs that).
+          const __m256i low = _mm256_and_si256(q, mask8(3));
+          const __m256i minus = _mm256_andnot_si256(_mm256_slli_epi16(_mm256_and_si256(hm, mask8(1)), 2), mask8(4));
           const __m256i scale = pair_scales16(sc[g], sc[g + 1]);
           for (int t = 0; t < T; ++t) {
-            const __m256i p = _mm256_maddubs_epi16(v, load256(y[t]->qs + 128 * h + 32 * s));
+            const __m256i y8 = load256(y[t]->qs + 128 * h + 32 * s);
+            const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(low, y8), _mm256_maddubs_epi16(minus, y8));
             acc[t] = _mm256_add_epi32(acc[t], _mm256_madd_epi16(p, scale));
           }
           q = _mm256_srli_epi16(q, 2);
           hm = _mm256_srli_epi16(hm, 1);
         }
       }
-      const __m256i scales16 = _mm256_cvtepi8_epi16(load128(sc));
       const float d = half_to_float(x[i].d);
-      for (int t = 0; t < T; ++t) {
-        // Undo the +4: subtract 4 * sum over groups of scale * sum(y).
-        const __m256i offset = _mm256_madd_epi16(load256(y[t]->bsums), scales16);
-        const int isum = hsum_epi32(_mm256_sub_epi32(acc[t], _mm256_slli_epi32(offset, 2)));
-        out[t] = combine(out[t], d * y[t]->d, isum, 0.0f, 0);
-      }
+      for (int t = 0; t < T; ++t) facc[t] = lanes_to_float(facc[t], y[t]->d * d, acc[t]);
     }
+    for (int t = 0; t < T; ++t) out[t] = hsum_ps(facc[t]);
   }
 };
 
@@ -167,7 +178,8 @@ struct Q6K {
   template <int T>
   static void dots(int64_t n, const uint8_t* w, const uint8_t* const* yrows, float* out) {
     const auto* x = reinterpret_cast<const block_q6_K*>(w);
-    for (int t = 0; t < T; ++t) out[t] = 0.0f;
+    __m256 facc[T];
+    for (int t = 0; t < T; ++t) facc[t] = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / QK_K; ++i) {
       prefetch_next(x + i);
       const block_q8_K* y[T];
@@ -201,12 +213,13 @@ struct Q6K {
       const __m256i scales16 = _mm256_cvtepi8_epi16(load128(sc));
       const float d = half_to_float(x[i].d);
       for (int t = 0; t < T; ++t) {
-        // Undo the +32: subtract 32 * sum over groups of scale * sum(y).
+        // Undo the +32: lane k loses 32 * (scale * sum(y)) of groups 2k and
+        // 2k + 1.
         const __m256i offset = _mm256_madd_epi16(load256(y[t]->bsums), scales16);
-        const int isum = hsum_epi32(_mm256_sub_epi32(acc[t], _mm256_slli_epi32(offset, 5)));
-        out[t] = combine(out[t], d * y[t]->d, isum, 0.0f, 0);
+        facc[t] = lanes_to_float(facc[t], y[t]->d * d, _mm256_sub_epi32(acc[t], _mm256_slli_epi32(offset, 5)));
       }
     }
+    for (int t = 0; t < T; ++t) out[t] = hsum_ps(facc[t]);
   }
 };
 

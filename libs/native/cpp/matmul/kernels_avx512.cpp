@@ -281,7 +281,7 @@ PackedKernel avx512_packed_kernel(GgmlType wtype) {
     case GgmlType::Q5_0: return blocks32_packed_of<PackedNibbles<Q5_0Nibbles>>();
     case GgmlType::Q5_1: return blocks32_packed_of<PackedNibbles<Q5_1Nibbles>>();
     case GgmlType::IQ4_NL: return blocks32_packed_of<PackedNibbles<IQ4_NLNibbles>>();
-    case GgmlType::Q8_0: return blocks32_packed_of<PackedQ8_0>();
+    // Q8_0: none; the AVX2 vec-dot keeps the reference's per-lane float sums.
     default: return avx512_packed_kquant_kernel(wtype);
   }
 }

@@ -206,7 +206,7 @@ PackedKernel avx512_packed_kquant_kernel(GgmlType wtype) {
   switch (wtype) {
     case GgmlType::Q4_K: return packed_of<PackedK4Like<false>>();
     case GgmlType::Q5_K: return packed_of<PackedK4Like<true>>();
-    case GgmlType::Q6_K: return packed_of<PackedQ6K>();
+    // Q6_K: none; the AVX2 vec-dot keeps the reference's per-lane float sums.
     default: return avx512_packed_low_bit_kernel(wtype);
   }
 }

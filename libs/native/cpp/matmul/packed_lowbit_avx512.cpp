@@ -250,7 +250,7 @@ struct PackedIQ4XS {
 PackedKernel avx512_packed_low_bit_kernel(GgmlType wtype) {
   switch (wtype) {
     case GgmlType::Q2_K: return packed_of<PackedQ2K>();
-    case GgmlType::Q3_K: return packed_of<PackedQ3K>();
+    // Q3_K: none; the AVX2 vec-dot keeps the reference's per-lane float sums.
     case GgmlType::IQ4_XS: return packed_of<PackedIQ4XS>();
     default: return {};
   }
