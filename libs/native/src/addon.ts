@@ -19,10 +19,12 @@ export interface KernelInfo {
 export interface NativeAddon {
   abiVersion: number;
   bindingGroups: string[];
-  quantize(type: number, src: Float32Array, nPerRow: number, imatrix: Float32Array | undefined, threads: number, token: CancelToken | undefined): Promise<Buffer>;
-  quantizeSync(type: number, src: Float32Array, nPerRow: number, imatrix: Float32Array | undefined, threads: number): Buffer;
-  dequantize(type: number, src: Uint8Array, nElements: number, threads: number, token: CancelToken | undefined): Promise<Float32Array>;
-  dequantizeSync(type: number, src: Uint8Array, nElements: number, threads: number): Float32Array;
+  // `out`: where to write the result; the call then returns `out` itself (whole).
+  quantize(type: number, src: Float32Array, nPerRow: number, imatrix: Float32Array | undefined, threads: number, out: Uint8Array | undefined, token: CancelToken | undefined): Promise<Buffer>;
+  quantizeSync(type: number, src: Float32Array, nPerRow: number, imatrix: Float32Array | undefined, threads: number, out?: Uint8Array): Buffer;
+  quantizeFrom(fromType: number, type: number, src: Uint8Array, nPerRow: number, imatrix: Float32Array | undefined, threads: number, out: Uint8Array | undefined, token: CancelToken | undefined): Promise<Buffer>;
+  dequantize(type: number, src: Uint8Array, nElements: number, threads: number, out: Float32Array | undefined, token: CancelToken | undefined): Promise<Float32Array>;
+  dequantizeSync(type: number, src: Uint8Array, nElements: number, threads: number, out?: Float32Array): Float32Array;
   typeKernels(type: number): KernelInfo | undefined;
   createCancelToken(): CancelToken;
   cancel(token: CancelToken): void;

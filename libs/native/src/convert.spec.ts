@@ -165,7 +165,7 @@ describe('argument checks', () => {
     const raw = require('./addon').loadAddon();
     expect(() => raw.quantizeSync(GGMLType.Q8_0, new Float32Array(33), 32, undefined, 1)).toThrow(/whole number of rows/);
     expect(() => raw.dequantizeSync(GGMLType.Q8_0, new Uint8Array(10), 32, 1)).toThrow(/need 34/);
-    expect(() => raw.quantize(GGMLType.Q8_0, new Float32Array(32), 32, undefined, 1, {})).toThrow(/cancel token/);
+    expect(() => raw.quantize(GGMLType.Q8_0, new Float32Array(32), 32, undefined, 1, undefined, {})).toThrow(/cancel token/);
     expect(() => raw.cancel(123)).toThrow(/createCancelToken/);
   });
 

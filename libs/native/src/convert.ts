@@ -3,115 +3,11 @@
 // runs on native threads and never blocks the event loop (except the *Sync
 // variants, meant for small inputs and tests).
 import { loadAddon, type CancelToken, type NativeAddon } from './addon';
-import { GGMLType, findTypeTraits, type TypeTraits } from './ggml-types';
+import { checkDequantize, checkQuantize, checkQuantizeFrom, type DequantizeOptions, type QuantizeOptions } from './convert-args';
+import { GGMLType } from './ggml-types';
 import { NativeError } from './native-error';
-import { defaultThreads } from './threads';
 
-export interface QuantizeOptions {
-  /** Per-column importance weights (length nPerRow), from an imatrix file. */
-  imatrix?: Float32Array;
-  /** Native threads to split the rows over (default: defaultThreads()). */
-  threads?: number;
-  /** Aborting rejects the promise with NativeError code 'EABORT'. */
-  signal?: AbortSignal;
-}
-
-export interface DequantizeOptions {
-  threads?: number;
-  signal?: AbortSignal;
-}
-
-const MAX_THREADS = 512;
-
-// Typed arrays are recognised by their internal type name rather than with
-// `instanceof`, which fails across realms: arrays the addon makes belong to the
-// main realm, while a caller in a vm context (as under Jest) has its own
-// Float32Array. The %TypedArray% toStringTag getter reads that internal name
-// (undefined for anything that is not a typed array), so unlike
-// Object.prototype.toString it cannot be faked with a Symbol.toStringTag property.
-const typedArrayName = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!.get!;
-
-function isTypedArrayOf(value: unknown, name: 'Float32Array' | 'Uint8Array'): boolean {
-  return ArrayBuffer.isView(value) && typedArrayName.call(value) === name;
-}
-
-function invalid(message: string): NativeError {
-  return new NativeError('EINVAL', message);
-}
-
-function traitsOf(type: GGMLType, direction: 'quantize' | 'dequantize'): TypeTraits {
-  const t = typeof type === 'number' ? findTypeTraits(type) : undefined;
-  if (!t) throw invalid(`unknown ggml tensor type ${String(type)}; pass a GGMLType value`);
-  const ok = direction === 'quantize' ? t.quantizable : t.dequantizable;
-  if (!ok) {
-    throw new NativeError(
-      'EUNSUPPORTED',
-      direction === 'quantize'
-        ? `${t.name} cannot be produced by the native kernels; choose another target type`
-        : `${t.name} cannot be read by the native kernels`,
-    );
-  }
-  return t;
-}
-
-function checkThreads(threads: number | undefined): number {
-  if (threads === undefined) return defaultThreads();
-  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
-    throw invalid(`threads must be an integer from 1 to ${MAX_THREADS}, got ${threads}`);
-  }
-  return threads;
-}
-
-interface QuantizeArgs {
-  type: number;
-  src: Float32Array;
-  nPerRow: number;
-  imatrix: Float32Array | undefined;
-  threads: number;
-}
-
-function checkQuantize(type: GGMLType, src: Float32Array, nPerRow: number, opts: QuantizeOptions): QuantizeArgs {
-  const t = traitsOf(type, 'quantize');
-  if (!isTypedArrayOf(src, 'Float32Array')) throw invalid('src must be a Float32Array holding whole rows');
-  if (!Number.isSafeInteger(nPerRow) || nPerRow <= 0) throw invalid(`nPerRow must be a positive integer, got ${nPerRow}`);
-  if (nPerRow % t.blockSize !== 0) {
-    throw invalid(`a row of ${nPerRow} elements is not a multiple of ${t.name}'s block size ${t.blockSize}`);
-  }
-  if (src.length % nPerRow !== 0) {
-    throw invalid(`src has ${src.length} elements, which is not a whole number of ${nPerRow}-element rows`);
-  }
-  const { imatrix } = opts;
-  if (imatrix !== undefined) {
-    if (!isTypedArrayOf(imatrix, 'Float32Array')) throw invalid('imatrix must be a Float32Array');
-    if (imatrix.length !== nPerRow) {
-      throw invalid(`imatrix has ${imatrix.length} weights but rows have ${nPerRow} columns; they must match`);
-    }
-  }
-  return { type: t.type, src, nPerRow, imatrix, threads: checkThreads(opts.threads) };
-}
-
-interface DequantizeArgs {
-  type: number;
-  src: Uint8Array;
-  nElements: number;
-  threads: number;
-}
-
-function checkDequantize(type: GGMLType, src: Uint8Array, nElements: number, threads: number | undefined): DequantizeArgs {
-  const t = traitsOf(type, 'dequantize');
-  if (!isTypedArrayOf(src, 'Uint8Array')) throw invalid('src must be a Uint8Array or Buffer');
-  if (!Number.isSafeInteger(nElements) || nElements < 0) {
-    throw invalid(`nElements must be a non-negative integer, got ${nElements}`);
-  }
-  if (nElements % t.blockSize !== 0) {
-    throw invalid(`${nElements} elements is not a multiple of ${t.name}'s block size ${t.blockSize}`);
-  }
-  const bytes = (nElements / t.blockSize) * t.typeSize;
-  if (src.byteLength !== bytes) {
-    throw invalid(`${nElements} ${t.name} elements take ${bytes} bytes, but src has ${src.byteLength}`);
-  }
-  return { type: t.type, src, nElements, threads: checkThreads(threads) };
-}
+export type { DequantizeOptions, QuantizeOptions } from './convert-args';
 
 function abortError(): NativeError {
   return new NativeError('EABORT', 'the operation was aborted');
@@ -145,6 +41,11 @@ function callSync<T>(fn: () => T): T {
   }
 }
 
+// With a caller's `out`, the addon returns `out` whole; callers get exactly the result's bytes.
+function bytesOf(result: Buffer, out: Uint8Array | undefined, bytes: number): Buffer {
+  return out ? Buffer.from(out.buffer, out.byteOffset, bytes) : result;
+}
+
 /**
  * Quantizes whole rows of F32 values into `type`'s bytes (a GGUF tensor's data).
  * The native threads read `src` in place (no copy): do not modify it until the
@@ -153,26 +54,48 @@ function callSync<T>(fn: () => T): T {
 export async function quantize(type: GGMLType, src: Float32Array, nPerRow: number, opts: QuantizeOptions = {}): Promise<Buffer> {
   const a = checkQuantize(type, src, nPerRow, opts);
   const addon = loadAddon();
-  return withSignal(addon, opts.signal, (token) => addon.quantize(a.type, a.src, a.nPerRow, a.imatrix, a.threads, token));
+  const result = await withSignal(addon, opts.signal, (token) => addon.quantize(a.type, a.src, a.nPerRow, a.imatrix, a.threads, a.out, token));
+  return bytesOf(result, a.out, a.bytes);
 }
 
 /** Blocking quantize, for small inputs and tests. */
 export function quantizeSync(type: GGMLType, src: Float32Array, nPerRow: number, opts: Omit<QuantizeOptions, 'signal'> = {}): Buffer {
   const a = checkQuantize(type, src, nPerRow, opts);
   const addon = loadAddon();
-  return callSync(() => addon.quantizeSync(a.type, a.src, a.nPerRow, a.imatrix, a.threads));
+  return bytesOf(
+    callSync(() => addon.quantizeSync(a.type, a.src, a.nPerRow, a.imatrix, a.threads, a.out)),
+    a.out,
+    a.bytes,
+  );
+}
+
+/**
+ * Quantizes whole rows held as `fromType` bytes (F16, BF16, or another
+ * quantized type) into `type`: the same bytes as dequantize then quantize, but
+ * rows are widened to F32 a small chunk at a time on the native threads, so no
+ * F32 copy of the input is made and the call is one round trip.
+ */
+export async function quantizeFrom(fromType: GGMLType, type: GGMLType, src: Uint8Array, nPerRow: number, opts: QuantizeOptions = {}): Promise<Buffer> {
+  const a = checkQuantizeFrom(fromType, type, src, nPerRow, opts);
+  const addon = loadAddon();
+  const result = await withSignal(addon, opts.signal, (token) =>
+    addon.quantizeFrom(a.fromType, a.type, a.src, a.nPerRow, a.imatrix, a.threads, a.out, token),
+  );
+  return bytesOf(result, a.out, a.bytes);
 }
 
 /** Decodes `nElements` values of `type` from `src` (exactly their bytes) to F32. */
 export async function dequantize(type: GGMLType, src: Uint8Array, nElements: number, opts: DequantizeOptions = {}): Promise<Float32Array> {
-  const a = checkDequantize(type, src, nElements, opts.threads);
+  const a = checkDequantize(type, src, nElements, opts);
   const addon = loadAddon();
-  return withSignal(addon, opts.signal, (token) => addon.dequantize(a.type, a.src, a.nElements, a.threads, token));
+  const result = await withSignal(addon, opts.signal, (token) => addon.dequantize(a.type, a.src, a.nElements, a.threads, a.out, token));
+  return a.out ? a.out.subarray(0, a.nElements) : result;
 }
 
 /** Blocking dequantize, for small inputs and tests. */
-export function dequantizeSync(type: GGMLType, src: Uint8Array, nElements: number, opts: { threads?: number } = {}): Float32Array {
-  const a = checkDequantize(type, src, nElements, opts.threads);
+export function dequantizeSync(type: GGMLType, src: Uint8Array, nElements: number, opts: Omit<DequantizeOptions, 'signal'> = {}): Float32Array {
+  const a = checkDequantize(type, src, nElements, opts);
   const addon = loadAddon();
-  return callSync(() => addon.dequantizeSync(a.type, a.src, a.nElements, a.threads));
+  const result = callSync(() => addon.dequantizeSync(a.type, a.src, a.nElements, a.threads, a.out));
+  return a.out ? a.out.subarray(0, a.nElements) : result;
 }

@@ -1,6 +1,6 @@
 export * from './ggml-types';
 export { NativeError, type NativeErrorCode } from './native-error';
-export { quantize, quantizeSync, dequantize, dequantizeSync, type QuantizeOptions, type DequantizeOptions } from './convert';
+export { quantize, quantizeSync, quantizeFrom, dequantize, dequantizeSync, type QuantizeOptions, type DequantizeOptions } from './convert';
 export { cpuFeatures, setKernelPath, kernelPath, type CpuFeatures, type KernelPath } from './cpu';
 export { cudaInfo, type CudaInfo, type CudaDevice } from './cuda';
 export { defaultThreads } from './threads';

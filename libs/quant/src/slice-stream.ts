@@ -2,9 +2,11 @@
 // already under way while the caller writes the current one: reading slice
 // i+1 overlaps converting slice i, and converting i+1 overlaps writing i.
 // Conversions run one at a time (each already uses every thread it is given);
-// input bytes live in a small pool of reused buffers, so memory stays flat.
+// input and output bytes live in two small pools of reused buffers, so memory
+// stays flat and no slice pays for fresh, zero-filled memory.
 
 import type { FileHandle } from 'node:fs/promises';
+import { rowSize } from '@tessera/native';
 import { BufferPool } from './buffer-pool';
 import { QuantError } from './errors';
 import type { QuantKernels } from './kernels';
@@ -27,11 +29,20 @@ export interface SliceStreamOptions {
   readonly weights: ReadonlyMap<string, Float32Array | undefined>;
 }
 
-// One buffer being read, one being converted, one waiting to be written.
+// Inputs: one buffer being read, one being converted, one waiting. Outputs:
+// one being written, one being converted into, one spare (so a consumer one
+// step late never stalls a conversion).
 const POOL_BUFFERS = 3;
+
+/** Bytes a slice's conversion produces (0 for a slice that is copied as it is). */
+function outputBytes(s: TensorSlice): number {
+  const t = s.tensor;
+  return t.toType === t.fromType ? 0 : s.nRows * rowSize(t.toType, t.dims[0]);
+}
 
 export class SliceStream {
   private readonly pool: BufferPool;
+  private readonly outPool: BufferPool | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
   private nextIndex = 0;
   private ahead: Promise<ConvertedSlice> | undefined;
@@ -42,6 +53,8 @@ export class SliceStream {
     private readonly opts: SliceStreamOptions,
   ) {
     this.pool = new BufferPool(POOL_BUFFERS, slices.reduce((n, s) => Math.max(n, s.nBytes), 1));
+    const outMax = slices.reduce((n, s) => Math.max(n, outputBytes(s)), 0);
+    this.outPool = outMax > 0 ? new BufferPool(POOL_BUFFERS, outMax) : undefined;
   }
 
   /** The next slice, converted; starts the one after it before returning. */
@@ -83,31 +96,44 @@ export class SliceStream {
   private async convert(s: TensorSlice, buf: Buffer): Promise<ConvertedSlice> {
     const input = buf.subarray(0, s.nBytes);
     const t = s.tensor;
+    if (this.opts.signal?.aborted) {
+      this.pool.release(buf);
+      throw new QuantError('QUANT_ABORTED', 'quantization was cancelled; no output file was written');
+    }
+    // A copied slice is its input buffer, held until written.
+    if (t.toType === t.fromType) return { slice: s, bytes: input, done: this.releaseOnce(this.pool, buf) };
+    const outPool = this.outPool!; // exists whenever a slice is converted
+    const outBuf = await outPool.acquire(); // never rejects
     let out: Uint8Array;
     try {
-      if (this.opts.signal?.aborted) throw new QuantError('QUANT_ABORTED', 'quantization was cancelled; no output file was written');
       out = await convertRows(t, input, s.nRows, {
         kernels: this.opts.kernels,
         threads: this.opts.threads,
         signal: this.opts.signal,
         imatrix: this.expertWeights(s),
+        out: outBuf,
       });
-      if (t.toType !== t.fromType) validateQuantized(t.name, t.toType, out, s.firstElement);
+      validateQuantized(t.name, t.toType, out, s.firstElement);
     } catch (err) {
-      this.pool.release(buf);
+      outPool.release(outBuf);
       throw err;
-    }
-    // A copied slice is its input buffer; a converted one no longer needs it.
-    if (out !== input) {
+    } finally {
       this.pool.release(buf);
+    }
+    // Kernels may return memory of their own (stand-ins do); then the pooled buffer is free now.
+    if (out.buffer !== outBuf.buffer) {
+      outPool.release(outBuf);
       return { slice: s, bytes: out, done: () => undefined };
     }
+    return { slice: s, bytes: out, done: this.releaseOnce(outPool, outBuf) };
+  }
+
+  private releaseOnce(pool: BufferPool, buf: Buffer): () => void {
     let released = false;
-    const done = () => {
-      if (!released) this.pool.release(buf);
+    return () => {
+      if (!released) pool.release(buf);
       released = true;
     };
-    return { slice: s, bytes: out, done };
   }
 
   private expertWeights(s: TensorSlice): Float32Array | undefined {

@@ -13,7 +13,12 @@ namespace tessera {
 
 struct QuantizeJob {
   QuantizeFn kernel = nullptr;
-  const float* src = nullptr;
+  // With `decode` null, `src` holds F32 rows. Otherwise it holds rows of
+  // another type (`src_row_bytes` each) that `decode` widens to F32 a chunk
+  // at a time into per-thread scratch, so no F32 copy of the input exists.
+  const void* src = nullptr;
+  DequantizeFn decode = nullptr;
+  size_t src_row_bytes = 0;
   uint8_t* dst = nullptr;
   int64_t nrows = 0;
   int64_t n_per_row = 0;

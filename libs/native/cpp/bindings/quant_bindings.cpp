@@ -1,13 +1,17 @@
 // JS entry points for tensor conversion:
-//   quantize(type, src: Float32Array, nPerRow, imatrix?, threads, token?) -> Promise<Buffer>
-//   quantizeSync(type, src, nPerRow, imatrix?, threads) -> Buffer
-//   dequantize(type, src: Uint8Array, nElements, threads, token?) -> Promise<Float32Array>
-//   dequantizeSync(type, src, nElements, threads) -> Float32Array
+//   quantize(type, src: Float32Array, nPerRow, imatrix?, threads, out?, token?) -> Promise<Buffer | out>
+//   quantizeSync(type, src, nPerRow, imatrix?, threads, out?) -> Buffer | out
+//   quantizeFrom(fromType, toType, src: Uint8Array, nPerRow, imatrix?, threads, out?, token?) -> Promise<Buffer | out>
+//   dequantize(type, src: Uint8Array, nElements, threads, out?, token?) -> Promise<Float32Array | out>
+//   dequantizeSync(type, src, nElements, threads, out?) -> Float32Array | out
 //   typeKernels(type) -> { name, blockSize, typeSize, quantize, dequantize } | undefined
 // The TS wrapper validates first and gives the friendly messages; the checks
 // here keep a direct caller from crashing the process. Arguments are turned
 // into a plain job on the main thread; the job runs on native threads while
-// persistent references keep the input and output memory alive.
+// persistent references keep the input and output memory alive. Given an
+// `out` array (at least the result's size), the result is written to its
+// start and `out` itself is returned; otherwise a new array of exactly the
+// result's size is.
 #include <napi.h>
 
 #include <exception>
@@ -18,6 +22,7 @@
 #include "cancel_token.h"
 #include "convert_job.h"
 #include "napi_errors.h"
+#include "output_arg.h"
 #include "registry.h"
 
 namespace tessera {
@@ -36,10 +41,10 @@ bool read_int(Napi::Value v, double lo, double hi, int64_t* out) {
   return true;
 }
 
-// Resolves the kernels of argument 0, or throws and returns nullptr.
-const TypeKernels* read_type(const Napi::CallbackInfo& info, bool for_quantize) {
+// Resolves the kernels of argument `index`, or throws and returns nullptr.
+const TypeKernels* read_type(const Napi::CallbackInfo& info, size_t index, bool for_quantize) {
   int64_t id;
-  if (info.Length() < 1 || !read_int(info[0], 0, 1 << 30, &id)) {
+  if (info.Length() <= index || !read_int(info[index], 0, 1 << 30, &id)) {
     throw_coded(info.Env(), "EINVAL", "type must be a ggml type id (a non-negative integer)");
     return nullptr;
   }
@@ -76,13 +81,50 @@ bool read_token(const Napi::CallbackInfo& info, size_t index, CancelFlag* out) {
 struct QuantizeCall {
   QuantizeJob job;
   Napi::Object src;
-  Napi::Buffer<uint8_t> out;
+  Napi::Object out;
 };
 
-// quantize(type, src, nPerRow, imatrix, threads[, token])
+// The arguments quantize and quantizeFrom share, from `first` on:
+// imatrix, threads, out[, token]. `src`/`src_bytes` are the input's memory.
+bool parse_quantize_tail(const Napi::CallbackInfo& info, size_t first, bool with_token, const TypeKernels* k,
+                         Napi::Object src, const void* src_data, size_t src_bytes, QuantizeCall* call) {
+  Napi::Env env = info.Env();
+  QuantizeJob& job = call->job;
+  const int64_t n_per_row = job.n_per_row;
+  if (info.Length() > first && !info[first].IsUndefined() && !info[first].IsNull()) {
+    if (!info[first].IsTypedArray() || info[first].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
+        static_cast<int64_t>(info[first].As<Napi::Float32Array>().ElementLength()) != n_per_row) {
+      throw_coded(env, "EINVAL", "imatrix must be a Float32Array of nPerRow (" + std::to_string(n_per_row) + ") weights");
+      return false;
+    }
+    Napi::Float32Array im = info[first].As<Napi::Float32Array>();
+    job.imatrix.assign(im.Data(), im.Data() + n_per_row);
+  }
+  if (!read_threads(info, first + 1, &job.threads)) return false;
+  job.kernel = k->quantize;
+  job.row_bytes = static_cast<size_t>(n_per_row / k->block_size * k->type_size);
+  const size_t total = static_cast<size_t>(job.nrows) * job.row_bytes;
+  Napi::TypedArray given;
+  if (!read_output(info, first + 2, napi_uint8_array, total, src_data, src_bytes, &given)) return false;
+  if (with_token && !read_token(info, first + 3, &job.cancel)) return false;
+  if (given.IsEmpty()) {
+    Napi::Buffer<uint8_t> fresh = Napi::Buffer<uint8_t>::New(env, total);
+    if (env.IsExceptionPending()) return false;
+    job.dst = fresh.Data();
+    call->out = fresh;
+  } else {
+    job.dst = static_cast<uint8_t*>(typed_array_data(given));
+    call->out = given;
+  }
+  call->src = src;
+  job.src = src_data;
+  return true;
+}
+
+// quantize(type, src, nPerRow, imatrix, threads, out[, token])
 bool parse_quantize(const Napi::CallbackInfo& info, bool with_token, QuantizeCall* call) {
   Napi::Env env = info.Env();
-  const TypeKernels* k = read_type(info, true);
+  const TypeKernels* k = read_type(info, 0, true);
   if (!k) return false;
   if (info.Length() < 2 || !info[1].IsTypedArray() ||
       info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
@@ -103,42 +145,56 @@ bool parse_quantize(const Napi::CallbackInfo& info, bool with_token, QuantizeCal
                                    std::to_string(n_per_row));
     return false;
   }
-  QuantizeJob& job = call->job;
-  if (info.Length() > 3 && !info[3].IsUndefined() && !info[3].IsNull()) {
-    if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
-        static_cast<int64_t>(info[3].As<Napi::Float32Array>().ElementLength()) != n_per_row) {
-      throw_coded(env, "EINVAL", "imatrix must be a Float32Array of nPerRow (" + std::to_string(n_per_row) + ") weights");
-      return false;
-    }
-    Napi::Float32Array im = info[3].As<Napi::Float32Array>();
-    job.imatrix.assign(im.Data(), im.Data() + n_per_row);
-  }
-  if (!read_threads(info, 4, &job.threads)) return false;
-  if (with_token && !read_token(info, 5, &job.cancel)) return false;
+  call->job.n_per_row = n_per_row;
+  call->job.nrows = n / n_per_row;
+  return parse_quantize_tail(info, 3, with_token, k, src, src.Data(), src.ByteLength(), call);
+}
 
-  job.kernel = k->quantize;
+// quantizeFrom(fromType, toType, src, nPerRow, imatrix, threads, out[, token])
+bool parse_quantize_from(const Napi::CallbackInfo& info, bool with_token, QuantizeCall* call) {
+  Napi::Env env = info.Env();
+  const TypeKernels* from = read_type(info, 0, false);
+  if (!from) return false;
+  const TypeKernels* k = read_type(info, 1, true);
+  if (!k) return false;
+  if (info.Length() < 3 || !info[2].IsTypedArray() ||
+      info[2].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw_coded(env, "EINVAL", "src must be a Uint8Array or Buffer");
+    return false;
+  }
+  Napi::Uint8Array src = info[2].As<Napi::Uint8Array>();
+  int64_t n_per_row;
+  if (info.Length() < 4 || !read_int(info[3], 1, kMaxSafeInteger, &n_per_row) || n_per_row % k->block_size != 0 ||
+      n_per_row % from->block_size != 0) {
+    throw_coded(env, "EINVAL",
+                std::string("nPerRow must be a positive multiple of ") + from->name + "'s block size " +
+                    std::to_string(from->block_size) + " and " + k->name + "'s " + std::to_string(k->block_size));
+    return false;
+  }
+  const size_t src_row_bytes = static_cast<size_t>(n_per_row / from->block_size * from->type_size);
+  if (src.ByteLength() % src_row_bytes != 0) {
+    throw_coded(env, "EINVAL", "src holds " + std::to_string(src.ByteLength()) + " bytes, not a whole number of " +
+                                   std::to_string(src_row_bytes) + "-byte " + from->name + " rows");
+    return false;
+  }
+  QuantizeJob& job = call->job;
+  job.decode = from->dequantize;
+  job.src_row_bytes = src_row_bytes;
   job.n_per_row = n_per_row;
-  job.nrows = n / n_per_row;
-  job.row_bytes = static_cast<size_t>(n_per_row / k->block_size * k->type_size);
-  const size_t total = static_cast<size_t>(job.nrows) * job.row_bytes;
-  call->out = Napi::Buffer<uint8_t>::New(env, total);
-  if (env.IsExceptionPending()) return false;
-  call->src = src;
-  job.src = src.Data();
-  job.dst = call->out.Data();
-  return true;
+  job.nrows = static_cast<int64_t>(src.ByteLength() / src_row_bytes);
+  return parse_quantize_tail(info, 4, with_token, k, src, src.Data(), src.ByteLength(), call);
 }
 
 struct DequantizeCall {
   DequantizeJob job;
   Napi::Object src;
-  Napi::Float32Array out;
+  Napi::Object out;
 };
 
-// dequantize(type, src, nElements, threads[, token])
+// dequantize(type, src, nElements, threads, out[, token])
 bool parse_dequantize(const Napi::CallbackInfo& info, bool with_token, DequantizeCall* call) {
   Napi::Env env = info.Env();
-  const TypeKernels* k = read_type(info, false);
+  const TypeKernels* k = read_type(info, 0, false);
   if (!k) return false;
   if (info.Length() < 2 || !info[1].IsTypedArray() ||
       info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
@@ -163,13 +219,23 @@ bool parse_dequantize(const Napi::CallbackInfo& info, bool with_token, Dequantiz
     return false;
   }
   if (!read_threads(info, 3, &job.threads)) return false;
-  if (with_token && !read_token(info, 4, &job.cancel)) return false;
-  call->out = Napi::Float32Array::New(env, static_cast<size_t>(n));
-  if (env.IsExceptionPending()) return false;
+  Napi::TypedArray given;
+  if (!read_output(info, 4, napi_float32_array, static_cast<size_t>(n) * sizeof(float), src.Data(), needed, &given)) {
+    return false;
+  }
+  if (with_token && !read_token(info, 5, &job.cancel)) return false;
+  if (given.IsEmpty()) {
+    Napi::Float32Array fresh = Napi::Float32Array::New(env, static_cast<size_t>(n));
+    if (env.IsExceptionPending()) return false;
+    job.dst = fresh.Data();
+    call->out = fresh;
+  } else {
+    job.dst = static_cast<float*>(typed_array_data(given));
+    call->out = given;
+  }
   call->src = src;
   job.kernel = k->dequantize;
   job.src = src.Data();
-  job.dst = call->out.Data();
   return true;
 }
 
@@ -233,6 +299,15 @@ Napi::Value QuantizeSync(const Napi::CallbackInfo& info) {
   return call.out;
 }
 
+Napi::Value QuantizeFrom(const Napi::CallbackInfo& info) {
+  QuantizeCall call;
+  if (!parse_quantize_from(info, true, &call)) return info.Env().Undefined();
+  auto* worker = new QuantizeWorker(info.Env(), std::move(call.job), call.src, call.out);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
 Napi::Value Dequantize(const Napi::CallbackInfo& info) {
   DequantizeCall call;
   if (!parse_dequantize(info, true, &call)) return info.Env().Undefined();
@@ -267,6 +342,7 @@ Napi::Value TypeKernelsInfo(const Napi::CallbackInfo& info) {
 void InitQuantBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("quantize", Napi::Function::New(env, Quantize, "quantize"));
   exports.Set("quantizeSync", Napi::Function::New(env, QuantizeSync, "quantizeSync"));
+  exports.Set("quantizeFrom", Napi::Function::New(env, QuantizeFrom, "quantizeFrom"));
   exports.Set("dequantize", Napi::Function::New(env, Dequantize, "dequantize"));
   exports.Set("dequantizeSync", Napi::Function::New(env, DequantizeSync, "dequantizeSync"));
   exports.Set("typeKernels", Napi::Function::New(env, TypeKernelsInfo, "typeKernels"));
