@@ -184,6 +184,10 @@ describe('errors that come from real workers', () => {
     expect((err as Error).message).toContain(String(CONTEXT));
     const chat = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'fox '.repeat(CONTEXT) }] }).catch((e: unknown) => e);
     expect(chat).toMatchObject({ status: 400, code: 'context_length_exceeded', param: 'messages' });
+    // The prompt fits, but not with the completion asked for: refused, not silently shortened.
+    const greedy = await client.chat.completions.create({ model: MODEL, messages: MESSAGES, max_completion_tokens: CONTEXT }).catch((e: unknown) => e);
+    expect(greedy).toMatchObject({ status: 400, code: 'context_length_exceeded', param: 'messages' });
+    expect((greedy as Error).message).toMatch(/Lower max_tokens to at most \d+/);
   });
 
   it('404 for a model no worker serves', async () => {

@@ -10,6 +10,7 @@ import { WorkerTelemetry } from '../telemetry/worker-telemetry.service';
 import { toErrorEvent } from './error-mapper';
 import { EventMapper } from './event-mapper';
 import type { GenerateEventMessage, GenerateRequestMessage, TokenizeRequestMessage } from './inference-messages';
+import { checkContextLength } from './context-length';
 import { buildPrompt, type BuiltPrompt } from './prompt-builder';
 import { RequestError, RpcError } from './request-error';
 import { toEngineParams } from './sampling-params.mapper';
@@ -47,6 +48,7 @@ export class InferenceService {
     try {
       prompt = buildPrompt(this.host.tokenizer, req);
       const params = toEngineParams(req.params);
+      checkContextLength(prompt.tokens.length, params.maxTokens ?? 0, this.host.maxModelLen, prompt.param);
       if ((params.n ?? 1) > 1 && !this.host.supportsParallelSampling) {
         throw new RequestError(ErrorCode.InvalidRequest, 'n > 1 is not available on this worker: its native runtime cannot copy KV blocks; use n = 1', 'n');
       }
