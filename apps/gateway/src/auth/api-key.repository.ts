@@ -1,7 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
+import { Clock } from '../redis/clock';
 import { REDIS } from '../redis/redis.tokens';
 import { ApiKeyRecord } from './api-key.record';
+
+/**
+ * How long the request path reuses a key record it found. Every authenticated
+ * request would otherwise cost a Redis round trip; a revoke or role change made
+ * through another gateway replica takes effect within this time (through this
+ * one, at once: writes drop the entry).
+ */
+export const KEY_CACHE_MS = 5_000;
+/** Bound on cached keys, so a flood of distinct valid keys cannot grow memory without limit. */
+const KEY_CACHE_MAX = 10_000;
 
 /** Redis layout: record by key hash (the lookup), and an id → hash index (listing, revoking). */
 const byHash = (hash: string) => `tessera:apikey:${hash}`;
@@ -9,7 +20,29 @@ const INDEX = 'tessera:apikeys';
 
 @Injectable()
 export class ApiKeyRepository {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  private readonly cache = new Map<string, { at: number; record: ApiKeyRecord }>();
+  /** Bumped by every write: a read that overlapped one is not cached (it may predate it). */
+  private writes = 0;
+
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly clock: Clock,
+  ) {}
+
+  /** findByHash for authentication: found records are reused for KEY_CACHE_MS; unknown keys always ask Redis. */
+  async lookup(hash: string): Promise<ApiKeyRecord | undefined> {
+    const now = this.clock.now();
+    const hit = this.cache.get(hash);
+    if (hit && now - hit.at < KEY_CACHE_MS) return hit.record;
+    const writesBefore = this.writes;
+    const record = await this.findByHash(hash);
+    this.cache.delete(hash);
+    if (record && this.writes === writesBefore) {
+      if (this.cache.size >= KEY_CACHE_MAX) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(hash, { at: now, record });
+    }
+    return record;
+  }
 
   async findByHash(hash: string): Promise<ApiKeyRecord | undefined> {
     const json = await this.redis.get(byHash(hash));
@@ -21,11 +54,15 @@ export class ApiKeyRepository {
   }
 
   async save(hash: string, record: ApiKeyRecord): Promise<void> {
+    this.forget(hash);
     await this.redis.multi().set(byHash(hash), JSON.stringify(record)).hset(INDEX, record.id, hash).exec();
+    this.forget(hash);
   }
 
   async remove(id: string, hash: string): Promise<void> {
+    this.forget(hash);
     await this.redis.multi().del(byHash(hash)).hdel(INDEX, id).exec();
+    this.forget(hash);
   }
 
   async list(): Promise<ApiKeyRecord[]> {
@@ -33,5 +70,11 @@ export class ApiKeyRepository {
     if (hashes.length === 0) return [];
     const values = await this.redis.mget(hashes.map(byHash));
     return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as ApiKeyRecord);
+  }
+
+  /** Called before and after each write, so no read that overlaps it is cached. */
+  private forget(hash: string): void {
+    this.writes++;
+    this.cache.delete(hash);
   }
 }

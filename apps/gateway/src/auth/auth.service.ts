@@ -56,7 +56,7 @@ export class AuthService implements OnApplicationBootstrap {
     if (!key) {
       throw new ApiError(ErrorCode.InvalidApiKey, `Missing API key. Send it as "Authorization: Bearer ${API_KEY_PREFIX}...".`);
     }
-    const record = key.startsWith(API_KEY_PREFIX) ? await this.keys.findByHash(hashApiKey(key)) : undefined;
+    const record = key.startsWith(API_KEY_PREFIX) ? await this.keys.lookup(hashApiKey(key)) : undefined;
     if (!record || record.revoked) {
       throw new ApiError(ErrorCode.InvalidApiKey, 'Incorrect or revoked API key. Ask an admin of your team for a valid key.');
     }
