@@ -175,6 +175,38 @@ describe('the openai client against real workers', () => {
   });
 });
 
+describe('tokens and text as the worker sees them', () => {
+  it('counts in /tokenize exactly the prompt tokens a chat is billed for', async () => {
+    const messages = [
+      { role: 'developer', content: 'Answer briefly.' },
+      { role: 'user', content: [{ type: 'text', text: 'Where is ' }, { type: 'text', text: 'the fox?' }] },
+    ] as OpenAI.Chat.ChatCompletionMessageParam[];
+    const chat = await client.chat.completions.create({ model: MODEL, messages, max_completion_tokens: 1 });
+    const counted = await gw.request('POST', '/tokenize', { key: client.apiKey, body: { model: MODEL, messages } });
+    expect(counted.status).toBe(200);
+    expect(counted.body).toMatchObject({ count: chat.usage!.prompt_tokens, max_model_len: CONTEXT });
+  });
+
+  it('ends at a stop string found in the real output, streamed and not', async () => {
+    const params = { model: MODEL, prompt: 'The answer is', temperature: 0, max_tokens: 24, ...IGNORE_EOS };
+    const full = (await client.completions.create(params)).choices[0].text;
+    const middle = Math.floor(full.length / 2);
+    const stop = full.slice(middle, middle + 3);
+    const expected = full.slice(0, full.indexOf(stop));
+    expect(expected.length).toBeGreaterThan(0);
+    const stopped = await client.completions.create({ ...params, stop });
+    expect(stopped.choices[0]).toMatchObject({ text: expected, finish_reason: 'stop' });
+    const stream = await client.completions.create({ ...params, stop, stream: true });
+    let text = '';
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.text ?? '';
+      finish ??= chunk.choices[0]?.finish_reason ?? null;
+    }
+    expect([text, finish]).toEqual([expected, 'stop']);
+  });
+});
+
 describe('errors that come from real workers', () => {
   it('400 context_length_exceeded for a prompt beyond the model context', async () => {
     const tooLong = Array.from({ length: CONTEXT + 10 }, (_, i) => 100 + (i % 50));

@@ -178,6 +178,13 @@ describe('tokenize bodies', () => {
     expect(rejection(() => parseTokenizeRequest({ model: 'm', prompt: 'a', messages: [] })).param).toBe('prompt');
   });
 
+  it('reads messages exactly as chat completions do, so counts match the prompt billed', () => {
+    const messages = [{ role: 'developer', content: 'rules' }, { role: 'user', name: 'ann', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }];
+    const tokenize = parseTokenizeRequest({ model: 'm', messages });
+    expect(tokenize.input).toEqual({ chat: { messages: parseChatRequest({ model: 'm', messages }).messages, addGenerationPrompt: true } });
+    expect(rejection(() => parseTokenizeRequest({ model: 'm', messages: [{ role: 'wizard', content: 'x' }] })).param).toBe('messages[0].role');
+  });
+
   it('needs integer token ids to detokenize', () => {
     expect(parseDetokenizeRequest({ model: 'm', tokens: [1, 2] })).toEqual({ model: 'm', tokens: [1, 2] });
     expect(rejection(() => parseDetokenizeRequest({ model: 'm', tokens: ['a'] })).param).toBe('tokens');

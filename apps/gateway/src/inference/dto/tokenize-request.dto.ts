@@ -1,6 +1,7 @@
 import { ApiError } from '../../common/api-error';
 import { BodyReader } from '../../common/validation/body-reader';
 import { ChatMessage } from '../../workers/inference-messages';
+import { readChatMessages } from './chat-messages.dto';
 
 export interface TokenizeRequestDto {
   model: string;
@@ -13,17 +14,6 @@ export interface DetokenizeRequestDto {
   tokens: number[];
 }
 
-function readMessages(reader: BodyReader): ChatMessage[] {
-  const value = reader.raw('messages');
-  if (!Array.isArray(value) || value.length === 0) reader.fail('messages', 'a non-empty array of messages');
-  return value.map((item, i) => {
-    const message = new BodyReader(item, `messages[${i}]`);
-    const result = { role: message.requiredString('role'), content: message.string('content') ?? '' };
-    message.rejectUnknown();
-    return result;
-  });
-}
-
 /** vLLM's /tokenize body: { model, prompt } or { model, messages }. */
 export function parseTokenizeRequest(body: unknown): TokenizeRequestDto {
   const reader = new BodyReader(body);
@@ -33,7 +23,7 @@ export function parseTokenizeRequest(body: unknown): TokenizeRequestDto {
   let input: TokenizeRequestDto['input'];
   if (reader.has('prompt') === reader.has('messages')) throw ApiError.invalid("Send exactly one of 'prompt' or 'messages'.", 'prompt');
   if (reader.has('prompt')) input = { text: reader.string('prompt') ?? '' };
-  else input = { chat: { messages: readMessages(reader), addGenerationPrompt } };
+  else input = { chat: { messages: readChatMessages(reader), addGenerationPrompt } };
   reader.rejectUnknown();
   return { model, input, addSpecial };
 }
