@@ -19,6 +19,8 @@ export type RuntimeErrorCode =
   | 'EUNSUPPORTEDTYPE'
   /** A tensor is missing, misshapen or outside the file. */
   | 'EBADTENSOR'
+  /** The model cannot be split over the asked tensor-parallel ranks. */
+  | 'ETENSORPARALLEL'
   /** The native addon is not built or failed to load. */
   | 'ENOADDON'
   /** Anything else the native side reported. */
@@ -45,6 +47,7 @@ const NATIVE_CODES: Record<string, RuntimeErrorCode> = {
   EBADTENSOR: 'EBADTENSOR',
   EBADSHAPE: 'EBADTENSOR',
   EBADTYPE: 'EBADTENSOR',
+  ETENSORPARALLEL: 'ETENSORPARALLEL',
 };
 
 /** Turns an error thrown or rejected by the addon into a RuntimeError. */

@@ -37,6 +37,13 @@ export interface LoadOptions {
    * weights in the last bits only.
    */
   packWeights?: boolean;
+  /**
+   * Tensor parallelism: split the attention heads and the FFN over this many
+   * CPU ranks, each with threads / tensorParallel threads, its own weight
+   * slice and its own KV pool (default 1). The heads, KV heads and FFN width
+   * must divide by it; otherwise load fails with ETENSORPARALLEL.
+   */
+  tensorParallel?: number;
 }
 
 /** Where a loaded model's memory goes. */
@@ -65,6 +72,7 @@ export class LlamaModel {
     readonly kvBlocks: number,
     readonly blockSize: number,
     readonly threads: number,
+    readonly tensorParallel: number,
   ) {}
 
   /** Maps the model at `path` and allocates its KV pool. */
@@ -74,6 +82,7 @@ export class LlamaModel {
     const blockSize = positiveInt('blockSize', options.blockSize ?? 16, 4096);
     const attention = options.attention ?? 'flash';
     const packWeights = options.packWeights ?? true;
+    const tensorParallel = positiveInt('tensorParallel', options.tensorParallel ?? 1, 64);
     if (attention !== 'flash' && attention !== 'standard') throw new RuntimeError('EINVAL', `attention must be 'flash' or 'standard'`);
     const addon = loadNativeAddon();
     const file = await readGGUF(path);
@@ -81,11 +90,19 @@ export class LlamaModel {
     const tensors = file.tensors.map((t) => ({ name: t.name, type: t.type, dims: t.dims, offset: t.absoluteOffset, nBytes: t.nBytes }));
     let handle: NativeModelHandle;
     try {
-      handle = new addon.LlamaModelHandle(path, hparams, tensors, { threads, kvBlocks, blockSize, attention: attention === 'flash' ? 0 : 1, packWeights });
+      handle = new addon.LlamaModelHandle(path, hparams, tensors, {
+        threads,
+        kvBlocks,
+        blockSize,
+        attention: attention === 'flash' ? 0 : 1,
+        packWeights,
+        tensorParallel,
+      });
     } catch (err) {
       throw fromNative(err);
     }
-    return new LlamaModel(handle, hparams, kvBlocks, blockSize, threads);
+    // What the native side built, so callers see the split that is really in use.
+    return new LlamaModel(handle, hparams, kvBlocks, blockSize, threads, handle.info().tensorParallel);
   }
 
   get nVocab(): number {

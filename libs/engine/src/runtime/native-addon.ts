@@ -36,6 +36,8 @@ export interface NativeModelOptions {
   attention: number;
   /** Repack matmul weights for the AVX-512 kernels (default true). */
   packWeights?: boolean;
+  /** CPU ranks the heads and FFN are split over (default 1). */
+  tensorParallel?: number;
 }
 
 export interface NativeBatch {
@@ -58,8 +60,11 @@ export interface NativeModelHandle {
 }
 
 export interface NativeModelInfo {
+  /** Over all ranks. */
   kvCacheBytes: number;
+  /** Over all ranks. */
   threads: number;
+  tensorParallel: number;
   kvBlocks: number;
   blockSize: number;
   /** Size of the mapped model file. */

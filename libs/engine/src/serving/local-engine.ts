@@ -15,6 +15,8 @@ export interface LocalEngineOptions {
   /** Context length; default the model's training context. */
   maxModelLen?: number;
   enablePrefixCaching?: boolean;
+  /** CPU ranks the model is split over (see LoadOptions.tensorParallel; default 1). */
+  tensorParallel?: number;
 }
 
 /** A model, its tokenizer and an engine over them: what one replica serves. */
@@ -35,7 +37,7 @@ export async function openLocalEngine(path: string, options: LocalEngineOptions 
   const maxSeqs = options.maxSeqs ?? 16;
   const maxModelLen = Math.min(options.maxModelLen ?? trainCtx, trainCtx);
   const kvBlocks = options.kvBlocks ?? Math.ceil(Math.min(maxSeqs * maxModelLen, 65536) / blockSize);
-  const model = await LlamaModel.load(path, { threads: options.threads, kvBlocks, blockSize });
+  const model = await LlamaModel.load(path, { threads: options.threads, kvBlocks, blockSize, tensorParallel: options.tensorParallel });
   const engine = new LLMEngine(new NativeExecutor(model), () => new IncrementalDetokenizer(tokenizer), {
     numBlocks: kvBlocks,
     blockSize,

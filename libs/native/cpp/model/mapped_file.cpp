@@ -33,6 +33,9 @@ MappedFile::MappedFile(const std::string& path) {
 }
 
 void MappedFile::release(const void* p, size_t bytes) const {
+  // madvise(DONTNEED) on heap memory would zero it: only our own pages.
+  const uintptr_t lo = reinterpret_cast<uintptr_t>(data_), at = reinterpret_cast<uintptr_t>(p);
+  if (at < lo || at - lo > size_ || bytes > size_ - (at - lo)) return;
   const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
   const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
   const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) / page * page;

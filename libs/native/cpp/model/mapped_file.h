@@ -20,7 +20,8 @@ class MappedFile {
 
   // Drops the whole pages inside [p, p + bytes) from this process's resident
   // set (used once a packed copy replaces them). They stay readable: a later
-  // access reads them from the page cache again.
+  // access reads them from the page cache again. Memory outside the mapping
+  // (a copy made at load) is left alone.
   void release(const void* p, size_t bytes) const;
 
   // Marks [p, p + bytes) as read at random (embedding rows): a page fault

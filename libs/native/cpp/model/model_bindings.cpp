@@ -3,8 +3,9 @@
 //   handle.forward(batch) -> Promise<Float32Array>   (one call at a time: EBUSY)
 //   handle.copyBlocks(Int32Array src,dst,...) -> Promise<void>  (EBUSY likewise)
 //   handle.close()
-//   handle.info() -> { kvCacheBytes, threads, kvBlocks, blockSize, mappedBytes,
-//                      packedBytes, scratchBytes }
+//   handle.info() -> { kvCacheBytes, threads, tensorParallel, kvBlocks, blockSize,
+//                      mappedBytes, packedBytes, scratchBytes }
+// options: { threads, kvBlocks, blockSize, attention, packWeights?, tensorParallel? }
 // The TS wrapper (libs/engine/src/runtime) validates first and gives the
 // friendly messages; the checks here keep a direct caller from crashing the
 // process. Batch arrays are copied into a plain C++ struct on the main
@@ -204,6 +205,10 @@ class LlamaModelHandle : public Napi::ObjectWrap<LlamaModelHandle> {
       }
       opt.pack_weights = pack.As<Napi::Boolean>().Value();
     }
+    if (!o.Get("tensorParallel").IsUndefined()) {
+      if (!read_int(env, o, "tensorParallel", 1, 64, &v)) return;
+      opt.tensor_parallel = static_cast<int>(v);
+    }
     try {
       runtime_ = std::make_shared<LlamaRuntime>(info[0].As<Napi::String>().Utf8Value(), hp, tensors, opt);
     } catch (const ModelError& e) {
@@ -267,10 +272,11 @@ class LlamaModelHandle : public Napi::ObjectWrap<LlamaModelHandle> {
     Napi::Env env = info.Env();
     if (!runtime_) return throw_coded(env, "ECLOSED", "the model was closed");
     Napi::Object o = Napi::Object::New(env);
-    o.Set("kvCacheBytes", Napi::Number::New(env, static_cast<double>(runtime_->cache().bytes())));
+    o.Set("kvCacheBytes", Napi::Number::New(env, static_cast<double>(runtime_->kv_cache_bytes())));
     o.Set("threads", Napi::Number::New(env, runtime_->threads()));
-    o.Set("kvBlocks", Napi::Number::New(env, runtime_->cache().n_blocks()));
-    o.Set("blockSize", Napi::Number::New(env, runtime_->cache().block_size()));
+    o.Set("tensorParallel", Napi::Number::New(env, runtime_->tensor_parallel()));
+    o.Set("kvBlocks", Napi::Number::New(env, runtime_->kv_blocks()));
+    o.Set("blockSize", Napi::Number::New(env, runtime_->block_size()));
     o.Set("mappedBytes", Napi::Number::New(env, static_cast<double>(runtime_->mapped_bytes())));
     o.Set("packedBytes", Napi::Number::New(env, static_cast<double>(runtime_->packed_bytes())));
     o.Set("scratchBytes", Napi::Number::New(env, static_cast<double>(runtime_->scratch_bytes())));
