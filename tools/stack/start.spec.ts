@@ -2,8 +2,21 @@
 // (build skipped: the test run builds first), with a temp data dir and free ports.
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/** A loopback TCP port that was free a moment ago. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
 
 const ROOT = join(__dirname, '..', '..');
 const START = join(ROOT, 'tools', 'start.mjs');
@@ -145,6 +158,28 @@ describe('npm start (tools/start.mjs)', () => {
     stack.proc.kill('SIGTERM');
     expect(await stack.exited).toBe(0);
     expect(Object.values(ready.pids).filter(alive)).toEqual([]);
+  });
+
+  it('uses REDIS_URL instead of starting Redis, and leaves that Redis running', async () => {
+    const port = await freePort();
+    const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        redis.once('exit', () => reject(new Error(`redis-server exited: ${out}`)));
+        redis.stdout?.on('data', (d: Buffer) => ((out += d.toString()), out.includes('Ready to accept connections') && resolve()));
+      });
+      const stack = runStart({ TESSERA_ADMIN_KEY: ADMIN_KEY, REDIS_URL: `redis://127.0.0.1:${port}` });
+      const ready = await waitReady(stack);
+      expect(Object.keys(ready.pids).sort()).toEqual(['gateway', 'quantizer', 'worker']);
+      expect((await api(`${ready.url}/v1/models`, ADMIN_KEY)).status).toBe(200);
+      stack.proc.kill('SIGINT');
+      expect(await stack.exited).toBe(0);
+      expect(Object.values(ready.pids).filter(alive)).toEqual([]);
+      expect(alive(redis.pid!)).toBe(true);
+    } finally {
+      redis.kill('SIGKILL');
+    }
   });
 
   it.each([
