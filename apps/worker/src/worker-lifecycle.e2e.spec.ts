@@ -114,10 +114,10 @@ describe('a killed worker', () => {
 
 describe('boot', () => {
   it('stops with every configuration problem listed (exit 2)', async () => {
-    const w = spawnWorker({ TESSERA_MODEL: join(dir, 'absent.gguf'), TESSERA_TENSOR_PARALLEL: '2' });
+    const w = spawnWorker({ TESSERA_MODEL: join(dir, 'absent.gguf'), TESSERA_TENSOR_PARALLEL: '0' });
     expect(await w.exited).toBe(2);
     expect(w.output()).toContain('no file at');
-    expect(w.output()).toContain('TESSERA_TENSOR_PARALLEL=2 is not supported');
+    expect(w.output()).toContain('TESSERA_TENSOR_PARALLEL must be an integer in [1, 64], got "0"');
   });
 
   it('stops when Redis cannot be reached, saying so (exit 1)', async () => {

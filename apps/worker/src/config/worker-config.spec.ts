@@ -59,9 +59,10 @@ describe('WorkerConfig.fromEnv', () => {
     expect(found.join('\n')).toMatch(/REDIS_URL must start with redis:\/\//);
   });
 
-  it('rejects a missing model file, tensor parallelism and a TTL not above the heartbeat', () => {
+  it('rejects a missing model file, a bad tensor-parallel count and a TTL not above the heartbeat', () => {
     expect(problems({ TESSERA_MODEL: join(dir, 'absent.gguf') })).toEqual([`TESSERA_MODEL: no file at ${join(dir, 'absent.gguf')}`]);
-    expect(problems({ TESSERA_MODEL: model, TESSERA_TENSOR_PARALLEL: '2' })[0]).toMatch(/not supported yet/);
+    expect(WorkerConfig.fromEnv({ TESSERA_MODEL: model, TESSERA_TENSOR_PARALLEL: '2' }).tensorParallel).toBe(2);
+    expect(problems({ TESSERA_MODEL: model, TESSERA_TENSOR_PARALLEL: '0' })[0]).toMatch(/TESSERA_TENSOR_PARALLEL must be an integer in \[1, 64\]/);
     expect(problems({ TESSERA_MODEL: model, WORKER_HEARTBEAT_MS: '1000', WORKER_TTL_MS: '1000' })[0]).toMatch(/must exceed WORKER_HEARTBEAT_MS/);
   });
 });

@@ -30,6 +30,7 @@ export class WorkerConfig {
   readonly maxSeqs!: number;
   /** Cap on the model's context length (TESSERA_MAX_MODEL_LEN). */
   readonly maxModelLen!: number | undefined;
+  /** CPU ranks the model is split over (TESSERA_TENSOR_PARALLEL; must divide its heads and FFN). */
   readonly tensorParallel!: number;
   /** No REDIS_URL: the worker runs standalone, registered nowhere. */
   readonly redisUrl!: string | undefined;
@@ -56,7 +57,6 @@ export class WorkerConfig {
     const ttlMs = r.int('WORKER_TTL_MS', 3000, 100, 600_000);
     if (ttlMs <= heartbeatMs) r.problems.push(`WORKER_TTL_MS (${ttlMs}) must exceed WORKER_HEARTBEAT_MS (${heartbeatMs}), or a live worker would flicker out of the registry`);
     const tensorParallel = r.int('TESSERA_TENSOR_PARALLEL', 1, 1, 64);
-    if (tensorParallel !== 1) r.problems.push(`TESSERA_TENSOR_PARALLEL=${tensorParallel} is not supported yet by the engine; use 1`);
     const redisUrl = r.string('REDIS_URL');
     if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) r.problems.push(`REDIS_URL must start with redis:// or rediss://, got "${redisUrl}"`);
     const modelName = r.string('TESSERA_MODEL_NAME') ?? basename(modelPath).replace(/\.gguf$/i, '');

@@ -34,6 +34,7 @@ export class EngineHost {
         maxSeqs: c.maxSeqs,
         maxBatchedTokens: c.maxBatchedTokens,
         maxModelLen: c.maxModelLen,
+        tensorParallel: c.tensorParallel,
       });
     } catch (err) {
       throw new WorkerBootError(`cannot load the model ${c.modelPath}: ${(err as Error).message}`);
