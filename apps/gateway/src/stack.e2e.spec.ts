@@ -9,6 +9,8 @@ import OpenAI from 'openai';
 import { modelWorkersKey, parseWorkerRecord, workerKey } from '@tessera/contracts';
 import { synthGguf } from '@tessera/convert';
 import { InFlightTracker } from './registry/in-flight.tracker';
+import { GrpcWorkerClient } from './workers/grpc-worker.client';
+import { WorkerUnavailableError } from './workers/worker-client';
 import { GatewayHarness, startGateway, TEST_ADMIN_KEY } from './test-utils/gateway-harness';
 import { RealWorker } from './test-utils/real-worker';
 import { startTestRedis, TestRedis } from './test-utils/redis-server';
@@ -318,6 +320,35 @@ describe('a client that disconnects mid-stream', () => {
     const generated = (await sumOver(workers, 'tessera_generation_tokens_total')) - tokensBefore;
     expect(generated).toBeGreaterThanOrEqual(received);
     expect(generated - received).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('a replica that freezes mid-stream', () => {
+  it('is found out by HTTP/2 keepalive: the call fails as unavailable instead of hanging', async () => {
+    const grpcClient = new GrpcWorkerClient({ keepaliveTimeMs: 250, keepaliveTimeoutMs: 250 });
+    const target = workers[0];
+    const params = { temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0, maxTokens: 900, stop: [], stopTokenIds: [], ignoreEos: true, logprobs: 0, n: 1 };
+    const request = { requestId: 'freeze-me', text: 'Once', addSpecial: true, priority: 0, params };
+    const events = grpcClient.generate(target.ready.address, request, new AbortController().signal)[Symbol.asyncIterator]();
+    for (let tokens = 0; tokens < 2; ) if ((await events.next()).value?.event === 'token') tokens++;
+    target.kill('SIGSTOP');
+    const frozenAt = Date.now();
+    try {
+      const rest = (async () => {
+        for (let next = await events.next(); !next.done; next = await events.next());
+        return 'the stream ended';
+      })();
+      await expect(rest).rejects.toBeInstanceOf(WorkerUnavailableError);
+      expect(Date.now() - frozenAt).toBeLessThan(2500);
+    } finally {
+      target.kill('SIGCONT');
+      grpcClient.onApplicationShutdown();
+    }
+    // Back to normal: the request is gone from the engine and the heartbeat resumed.
+    await waitFor('the thawed worker to be idle and registered', async () => {
+      const s = await target.stats();
+      return s.running === 0 && (await redisClient.exists(workerKey(target.id))) === 1 ? true : undefined;
+    });
   });
 });
 

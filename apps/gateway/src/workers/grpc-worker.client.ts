@@ -1,8 +1,9 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, Optional } from '@nestjs/common';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { INFERENCE_PROTO_PATH } from '@tessera/contracts';
 import { DetokenizeResponse, GenerateEvent, GenerateRequest, TokenizeRequest, TokenizeResponse } from './inference-messages';
+import { DEFAULT_WORKER_CHANNEL_OPTIONS, WORKER_CHANNEL_OPTIONS, WorkerChannelOptions } from './worker-channel.options';
 import { WorkerClient, WorkerUnavailableError } from './worker-client';
 
 /** proto-loader options shared by the gateway and its test worker. */
@@ -15,7 +16,7 @@ type InferenceClient = grpc.Client & {
   Detokenize(request: { tokens: number[] }, options: grpc.CallOptions, callback: grpc.requestCallback<DetokenizeResponse>): grpc.ClientUnaryCall;
 };
 
-type InferenceClientClass = new (address: string, credentials: grpc.ChannelCredentials) => InferenceClient;
+type InferenceClientClass = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => InferenceClient;
 
 export function loadInferenceService(): grpc.ServiceClientConstructor {
   const definition = protoLoader.loadSync(INFERENCE_PROTO_PATH, PROTO_LOADER_OPTIONS);
@@ -30,6 +31,12 @@ const UNARY_DEADLINE_MS = 30_000;
 export class GrpcWorkerClient extends WorkerClient implements OnApplicationShutdown {
   private readonly Service = loadInferenceService() as unknown as InferenceClientClass;
   private readonly clients = new Map<string, InferenceClient>();
+  private readonly channelOptions: grpc.ChannelOptions;
+
+  constructor(@Optional() @Inject(WORKER_CHANNEL_OPTIONS) options: WorkerChannelOptions = DEFAULT_WORKER_CHANNEL_OPTIONS) {
+    super();
+    this.channelOptions = { 'grpc.keepalive_time_ms': options.keepaliveTimeMs, 'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs };
+  }
 
   async *generate(address: string, request: GenerateRequest, signal: AbortSignal): AsyncIterable<GenerateEvent> {
     const call = this.client(address).Generate(request);
@@ -73,7 +80,7 @@ export class GrpcWorkerClient extends WorkerClient implements OnApplicationShutd
   private client(address: string): InferenceClient {
     let client = this.clients.get(address);
     if (!client) {
-      client = new this.Service(address, grpc.credentials.createInsecure());
+      client = new this.Service(address, grpc.credentials.createInsecure(), this.channelOptions);
       this.clients.set(address, client);
     }
     return client;
