@@ -19,6 +19,7 @@ const CASES: [string, number][] = [
   ['Q4_0', 2e-2],
   ['Q8_0', 2e-2],
   ['Q6_K', 2e-2],
+  ['Q2_K', 2e-2],
 ];
 const STEPS = 16;
 // Our top-N is wider than the reference's top-5 so a near-tie reordering

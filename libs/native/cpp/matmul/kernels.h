@@ -30,10 +30,10 @@ struct PackedKernel {
   // Rearranges rows [8g, 8g + 8) of `w` (missing rows as zeros) for all g.
   void (*pack)(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8_t* dst) = nullptr;
   // y[t * y_stride + r] for r in [row_begin, row_end), all tokens; `packed`
-  // holds ceil(rows / 8) groups of nb blocks.
+  // holds ceil(rows / 8) groups of nb blocks. `quads`: see TokenGrouping.
   void (*run)(const uint8_t* packed, int64_t nb, const uint8_t* xq, size_t xq_stride,
               int64_t ntok, float* y, int64_t y_stride, int64_t row_begin,
-              int64_t row_end) = nullptr;
+              int64_t row_end, bool quads) = nullptr;
 };
 PackedKernel avx512_packed_kernel(GgmlType wtype);
 PackedKernel avx512_packed_kquant_kernel(GgmlType wtype);    // Q4_K, Q5_K, Q6_K

@@ -233,7 +233,7 @@ struct Blocks32Packed {
   }
 
   // One group (8 rows) against T tokens: out[t] holds the 8 row results.
-  template <int T>
+  template <int T, bool kQuad>
   static void dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep& p,
                    __m256* out) {
     __m256 acc[T];

@@ -151,7 +151,9 @@ float vec_dot(GgmlType wtype, int64_t n, const void* wrow, const void* xq_row) {
 }
 
 void matmul_rows(const WeightView& w, const void* xq, int64_t n_tokens, size_t xq_stride,
-                 float* y, int64_t y_stride, int64_t row_begin, int64_t row_end) {
+                 float* y, int64_t y_stride, int64_t row_begin, int64_t row_end,
+                 TokenGrouping grouping) {
+  const bool quads = grouping == TokenGrouping::ReferenceQuads;
   if (w.packed) {
     const mm::PackedKernel pk = packed_kernel_for(w);
     if (pk.run) {
@@ -161,13 +163,13 @@ void matmul_rows(const WeightView& w, const void* xq, int64_t n_tokens, size_t x
       const int64_t panel_rows = std::max<int64_t>(1, 16 * 1024 / group_bytes) * 8;
       if (n_tokens == 1) {  // each weight byte is used once: no blocking
         pk.run(static_cast<const uint8_t*>(w.packed), nb, static_cast<const uint8_t*>(xq),
-               xq_stride, n_tokens, y, y_stride, row_begin, row_end);
+               xq_stride, n_tokens, y, y_stride, row_begin, row_end, quads);
         return;
       }
       for (int64_t r0 = row_begin; r0 < row_end;) {
         const int64_t r1 = std::min(row_end, (r0 / 8) * 8 + panel_rows);
         pk.run(static_cast<const uint8_t*>(w.packed), nb, static_cast<const uint8_t*>(xq),
-               xq_stride, n_tokens, y, y_stride, r0, r1);
+               xq_stride, n_tokens, y, y_stride, r0, r1, quads);
         r0 = r1;
       }
       return;

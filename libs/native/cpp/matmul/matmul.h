@@ -41,12 +41,22 @@ size_t activation_row_bytes(GgmlType wtype, int64_t cols);
 // (activation_row_bytes(wtype, cols) bytes).
 void quantize_activations(GgmlType wtype, const float* x, void* xq, int64_t cols);
 
+// How a batch's results may depend on its size.
+//   Independent: every token's result is the same whatever batch it is in.
+//   ReferenceQuads: as the reference CPU backend on this machine class, which
+//     runs its repacked Q4_K / Q2_K weights through two kernels that round
+//     differently: a gemm for the first n_tokens - n_tokens % 4 tokens (float
+//     sums per 64 / 128 elements) and a gemv for the rest (per 256). The
+//     forward pass uses this so prefill agrees with the reference bit for bit.
+enum class TokenGrouping { Independent, ReferenceQuads };
+
 // y[t * y_stride + r] = dot(weight row r, activation row t) for r in
 // [row_begin, row_end) and t in [0, n_tokens). Activation row t starts at
 // (const char*)xq + t * xq_stride. Thread-safe: a thread pool calls it with
 // disjoint row ranges. Several tokens share each pass over the weights.
 void matmul_rows(const WeightView& w, const void* xq, int64_t n_tokens, size_t xq_stride,
-                 float* y, int64_t y_stride, int64_t row_begin, int64_t row_end);
+                 float* y, int64_t y_stride, int64_t row_begin, int64_t row_end,
+                 TokenGrouping grouping = TokenGrouping::Independent);
 
 // One dot product of a weight row (n elements of `wtype`) with a quantized
 // activation row.

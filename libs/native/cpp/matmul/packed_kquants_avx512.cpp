@@ -1,9 +1,7 @@
 // Packed AVX-512 (VL + BW + VNNI) kernels for Q4_K, Q5_K and Q6_K: 8 rows of one
 // super-block per group, quants arranged as in kernels_avx512.cpp (lane r of a
 // vector holds 4 consecutive quants of row r), sub-block scales unpacked to
-// one byte per row. Per sub-block, vpdpbusd gives 8 exact integer row sums;
-// they are scaled in float by d * scale (exact: an fp16 times a small
-// integer), and each super-block's total is scaled by the activation's d.
+// one byte per row. Per sub-block, vpdpbusd gives 8 exact integer row sums.
 // Same-file rules as kernels_avx512.cpp: no standard library templates here.
 #pragma GCC target("avx512vnni")
 #include <cstring>
@@ -60,13 +58,18 @@ struct PackedK4Like {
       }
   }
 
-  template <int T>
+  template <int T, bool kQuad>
   static void dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep&,
                    __m256* out) {
     const __m256i low = _mm256_set1_epi8(0x0F);
     const __m256i sixteen = _mm256_set1_epi8(16);
-    __m256 acc[T];
-    for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+    // The reference's repacked Q4_K kernels keep the scaled dot and the min
+    // term as exact integers per row and accumulate each in float with a
+    // fused multiply-add by (d or dmin) * d_y, subtracting the two at the
+    // end: its gemv once per super-block, its gemm (kQuad) once per 64
+    // elements. The same order gives the same bits.
+    __m256 acc[T], acc_min[T];
+    for (int t = 0; t < T; ++t) acc[t] = acc_min[t] = _mm256_setzero_ps();
     for (int64_t b = 0; b < nb; ++b) {
       const uint8_t* g = group + static_cast<size_t>(b) * kGroupBytes;
       prefetch_ahead<kGroupBytes>(g, kGroupBytes);
@@ -74,8 +77,14 @@ struct PackedK4Like {
       for (int t = 0; t < T; ++t) y[t] = reinterpret_cast<const block_q8_K*>(rows[t]) + b;
       const __m256 d = _mm256_cvtph_ps(load128(g));
       const __m256 dmin = _mm256_cvtph_ps(load128(g + 16));
-      __m256 sb[T];
-      for (int t = 0; t < T; ++t) sb[t] = _mm256_setzero_ps();
+      __m256 dd[T], dm[T];
+      __m256i isum[T], imin[T];
+      for (int t = 0; t < T; ++t) {
+        const __m256 dy = _mm256_set1_ps(y[t]->d);
+        dd[t] = _mm256_mul_ps(d, dy);
+        dm[t] = _mm256_mul_ps(dmin, dy);
+        isum[t] = imin[t] = _mm256_setzero_si256();
+      }
       for (int c = 0; c < 4; ++c) {
         __m256i lo_sum[T], hi_sum[T];
         for (int t = 0; t < T; ++t) lo_sum[t] = hi_sum[t] = _mm256_setzero_si256();
@@ -93,29 +102,34 @@ struct PackedK4Like {
             hi_sum[t] = _mm256_dpbusd_epi32(hi_sum[t], hi, bcast4(y[t]->qs + 64 * c + 32 + 4 * k));
           }
         }
-        const __m256 s_lo = row_scales_u8(g + 32 + 8 * (2 * c), d);
-        const __m256 s_hi = row_scales_u8(g + 32 + 8 * (2 * c + 1), d);
+        const __m256i s_lo = row_scales_u8_epi32(g + 32 + 8 * (2 * c));
+        const __m256i s_hi = row_scales_u8_epi32(g + 32 + 8 * (2 * c + 1));
+        // Mins of sub-blocks 2c, 2c + 1 times the sums of their activations.
+        const __m256i mins = _mm256_cvtepu8_epi16(load128(g + 96 + 16 * c));
         for (int t = 0; t < T; ++t) {
-          sb[t] = _mm256_fmadd_ps(s_lo, _mm256_cvtepi32_ps(lo_sum[t]), sb[t]);
-          sb[t] = _mm256_fmadd_ps(s_hi, _mm256_cvtepi32_ps(hi_sum[t]), sb[t]);
+          const int16_t* bs = y[t]->bsums;
+          const int a = bs[4 * c] + bs[4 * c + 1], e = bs[4 * c + 2] + bs[4 * c + 3];
+          const int pair = static_cast<int>((static_cast<uint32_t>(static_cast<uint16_t>(e)) << 16) |
+                                            static_cast<uint16_t>(a));
+          const __m256i dot = _mm256_add_epi32(_mm256_mullo_epi32(s_lo, lo_sum[t]), _mm256_mullo_epi32(s_hi, hi_sum[t]));
+          const __m256i msum = _mm256_dpwssd_epi32(_mm256_setzero_si256(), mins, _mm256_set1_epi32(pair));
+          if (kQuad) {
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), dd[t], acc[t]);
+            acc_min[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), dm[t], acc_min[t]);
+          } else {
+            isum[t] = _mm256_add_epi32(isum[t], dot);
+            imin[t] = _mm256_add_epi32(imin[t], msum);
+          }
         }
       }
-      // Min term: sum over sub-blocks of min * (sum of its 32 activations).
-      for (int t = 0; t < T; ++t) {
-        const int16_t* bs = y[t]->bsums;
-        __m256i msum = _mm256_setzero_si256();
-        for (int i = 0; i < 4; ++i) {
-          const int a = bs[4 * i] + bs[4 * i + 1], c = bs[4 * i + 2] + bs[4 * i + 3];
-          const int pair = static_cast<int>((static_cast<uint32_t>(static_cast<uint16_t>(c)) << 16) |
-                                            static_cast<uint16_t>(a));
-          const __m256i mins = _mm256_cvtepu8_epi16(load128(g + 96 + 16 * i));
-          msum = _mm256_dpwssd_epi32(msum, mins, _mm256_set1_epi32(pair));
+      if (!kQuad) {
+        for (int t = 0; t < T; ++t) {
+          acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), dd[t], acc[t]);
+          acc_min[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(imin[t]), dm[t], acc_min[t]);
         }
-        sb[t] = _mm256_fnmadd_ps(dmin, _mm256_cvtepi32_ps(msum), sb[t]);
-        acc[t] = _mm256_fmadd_ps(sb[t], _mm256_set1_ps(y[t]->d), acc[t]);
       }
     }
-    for (int t = 0; t < T; ++t) out[t] = acc[t];
+    for (int t = 0; t < T; ++t) out[t] = _mm256_sub_ps(acc[t], acc_min[t]);
   }
 };
 
@@ -151,7 +165,7 @@ struct PackedQ6K {
       }
   }
 
-  template <int T>
+  template <int T, bool kQuad>
   static void dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep&,
                    __m256* out) {
     const __m256i low = _mm256_set1_epi8(0x0F);

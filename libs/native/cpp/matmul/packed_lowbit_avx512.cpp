@@ -48,7 +48,7 @@ struct PackedQ3K {
       }
   }
 
-  template <int T>
+  template <int T, bool kQuad>
   static void dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep&,
                    __m256* out) {
     const __m256i three = _mm256_set1_epi8(3);
@@ -121,13 +121,17 @@ struct PackedQ2K {
       }
   }
 
-  template <int T>
+  // As the reference's repacked Q2_K kernels: the scaled dot and the min term
+  // stay exact integers per row and are accumulated in float with one fused
+  // multiply-add each by (d or dmin) * d_y, per super-block (gemv) or per
+  // 128-element half (gemm, kQuad), and subtracted at the end.
+  template <int T, bool kQuad>
   static void dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep&,
                    __m256* out) {
     const __m256i three = _mm256_set1_epi8(3);
     const __m256i nibble = _mm256_set1_epi32(0x0F);
-    __m256 acc[T];
-    for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+    __m256 acc[T], acc_min[T];
+    for (int t = 0; t < T; ++t) acc[t] = acc_min[t] = _mm256_setzero_ps();
     for (int64_t b = 0; b < nb; ++b) {
       const uint8_t* g = group + static_cast<size_t>(b) * kGroupBytes;
       prefetch_ahead<kGroupBytes>(g, kGroupBytes);
@@ -135,13 +139,17 @@ struct PackedQ2K {
       for (int t = 0; t < T; ++t) y[t] = reinterpret_cast<const block_q8_K*>(rows[t]) + b;
       const __m256 d = _mm256_cvtph_ps(load128(g));
       const __m256 dmin = _mm256_cvtph_ps(load128(g + 16));
-      __m256 sb[T];
-      __m256i msum[T];
+      __m256 dd[T], dm[T];
+      __m256i isum[T], imin[T];
       for (int t = 0; t < T; ++t) {
-        sb[t] = _mm256_setzero_ps();
-        msum[t] = _mm256_setzero_si256();
+        const __m256 dy = _mm256_set1_ps(y[t]->d);
+        dd[t] = _mm256_mul_ps(d, dy);
+        dm[t] = _mm256_mul_ps(dmin, dy);
+        isum[t] = imin[t] = _mm256_setzero_si256();
       }
-      for (int h = 0; h < 2; ++h)
+      for (int h = 0; h < 2; ++h) {
+        __m256i dot[T], msum[T];
+        for (int t = 0; t < T; ++t) dot[t] = msum[t] = _mm256_setzero_si256();
         for (int q = 0; q < 2; ++q) {
           __m256i sum[T][4];
           for (int t = 0; t < T; ++t)
@@ -159,24 +167,35 @@ struct PackedQ2K {
             // Group 8h + 2s + q: byte q of pair 4h + s.
             const __m256i pair = _mm256_cvtepu16_epi32(load128(g + 32 + 16 * (4 * h + s)));
             const __m256i sc = _mm256_and_si256(_mm256_srli_epi32(pair, 8 * q), nibble);
-            const __m256 scale = _mm256_mul_ps(_mm256_cvtepi32_ps(sc), d);
-            for (int t = 0; t < T; ++t) sb[t] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(sum[t][s]), sb[t]);
+            for (int t = 0; t < T; ++t) dot[t] = _mm256_add_epi32(dot[t], _mm256_mullo_epi32(sc, sum[t][s]));
           }
         }
-      // Min term: sum over groups of min * (sum of its 16 activations), with
-      // the mins of groups 2i, 2i + 1 as an int16 pair per row.
-      for (int i = 0; i < 8; ++i) {
-        const __m256i pair = _mm256_cvtepu16_epi32(load128(g + 32 + 16 * i));
-        const __m256i mins = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(pair, 4), nibble),
-                                             _mm256_slli_epi32(_mm256_srli_epi32(pair, 12), 16));
-        for (int t = 0; t < T; ++t) msum[t] = _mm256_dpwssd_epi32(msum[t], mins, bcast4(reinterpret_cast<const int8_t*>(y[t]->bsums + 2 * i)));
+        // Min term of the half: min * (sum of its 16 activations) per group,
+        // the mins of groups 2i, 2i + 1 as an int16 pair per row.
+        for (int i = 4 * h; i < 4 * h + 4; ++i) {
+          const __m256i pair = _mm256_cvtepu16_epi32(load128(g + 32 + 16 * i));
+          const __m256i mins = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(pair, 4), nibble),
+                                               _mm256_slli_epi32(_mm256_srli_epi32(pair, 12), 16));
+          for (int t = 0; t < T; ++t) msum[t] = _mm256_dpwssd_epi32(msum[t], mins, bcast4(reinterpret_cast<const int8_t*>(y[t]->bsums + 2 * i)));
+        }
+        for (int t = 0; t < T; ++t) {
+          if (kQuad) {
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[t]), dd[t], acc[t]);
+            acc_min[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum[t]), dm[t], acc_min[t]);
+          } else {
+            isum[t] = _mm256_add_epi32(isum[t], dot[t]);
+            imin[t] = _mm256_add_epi32(imin[t], msum[t]);
+          }
+        }
       }
-      for (int t = 0; t < T; ++t) {
-        sb[t] = _mm256_fnmadd_ps(dmin, _mm256_cvtepi32_ps(msum[t]), sb[t]);
-        acc[t] = _mm256_fmadd_ps(sb[t], _mm256_set1_ps(y[t]->d), acc[t]);
+      if (!kQuad) {
+        for (int t = 0; t < T; ++t) {
+          acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), dd[t], acc[t]);
+          acc_min[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(imin[t]), dm[t], acc_min[t]);
+        }
       }
     }
-    for (int t = 0; t < T; ++t) out[t] = acc[t];
+    for (int t = 0; t < T; ++t) out[t] = _mm256_sub_ps(acc[t], acc_min[t]);
   }
 };
 
@@ -207,7 +226,7 @@ struct PackedIQ4XS {
       }
   }
 
-  template <int T>
+  template <int T, bool kQuad>
   static void dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep&,
                    __m256* out) {
     const __m256i low = _mm256_set1_epi8(0x0F);

@@ -45,10 +45,14 @@ inline void store_group(const __m256* out, int cnt, int64_t t0, int64_t r0, floa
 
 // F provides: kGroupBytes (one group of one block); Prep and
 // prepare(rows, cnt, nb, Prep*) for per-pass activation data; and
-// dots<T>(group, nb, rows, prep, out) for one group against T tokens.
+// dots<T, kQuad>(group, nb, rows, prep, out) for one group against T tokens.
+// kQuad is set for a full pass of 4 tokens when the caller asked for the
+// reference's grouping (TokenGrouping::ReferenceQuads): formats whose
+// reference gemm rounds differently from its gemv follow the gemm there.
 template <class F>
 void run_packed(const uint8_t* packed, int64_t nb, const uint8_t* xq, size_t xq_stride,
-                int64_t ntok, float* y, int64_t y_stride, int64_t row_begin, int64_t row_end) {
+                int64_t ntok, float* y, int64_t y_stride, int64_t row_begin, int64_t row_end,
+                bool quads) {
   typename F::Prep& prep = F::prep_storage();
   const size_t stride = static_cast<size_t>(nb) * F::kGroupBytes;
   const int64_t g_begin = row_begin / kGroupRows;
@@ -62,10 +66,16 @@ void run_packed(const uint8_t* packed, int64_t nb, const uint8_t* xq, size_t xq_
       __m256 out[kMaxTokens];
       const uint8_t* group = packed + g * stride;
       switch (cnt) {
-        case 1: F::template dots<1>(group, nb, rows, prep, out); break;
-        case 2: F::template dots<2>(group, nb, rows, prep, out); break;
-        case 3: F::template dots<3>(group, nb, rows, prep, out); break;
-        default: F::template dots<4>(group, nb, rows, prep, out); break;
+        case 1: F::template dots<1, false>(group, nb, rows, prep, out); break;
+        case 2: F::template dots<2, false>(group, nb, rows, prep, out); break;
+        case 3: F::template dots<3, false>(group, nb, rows, prep, out); break;
+        default:
+          if (quads) {
+            F::template dots<4, true>(group, nb, rows, prep, out);
+          } else {
+            F::template dots<4, false>(group, nb, rows, prep, out);
+          }
+          break;
       }
       store_group(out, cnt, t0, g * kGroupRows, y, y_stride, row_begin, row_end);
     }
@@ -90,6 +100,10 @@ inline __m256i bcast4(const int8_t* p) {
 // Eight per-row byte scales (at p) times the rows' d, as floats.
 inline __m256 row_scales_u8(const uint8_t* p, __m256 d) {
   return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)))), d);
+}
+// Eight per-row byte scales (at p) as int32.
+inline __m256i row_scales_u8_epi32(const uint8_t* p) {
+  return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
 }
 inline __m256 row_scales_i8(const uint8_t* p, __m256 d) {
   return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)))), d);

@@ -69,7 +69,8 @@ void Linear::chunks(std::initializer_list<const WeightView*> weights, std::vecto
 
 void Linear::rows(const WeightView& w, float* y, int64_t begin, int64_t end) const {
   const Quantized& q = quantized_for(w);
-  matmul_rows(w, q.data.as<uint8_t>(), n_rows_, q.row_bytes, y, w.rows, begin, end);
+  matmul_rows(w, q.data.as<uint8_t>(), n_rows_, q.row_bytes, y, w.rows, begin, end,
+              TokenGrouping::ReferenceQuads);
 }
 
 size_t Linear::scratch_bytes() const {

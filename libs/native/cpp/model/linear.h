@@ -8,7 +8,9 @@
 // quantization) and chunks() + rows() (the output rows of one or more weights
 // cut into chunks, so q, k and v, or gate and up, share one region). Each
 // output depends only on its own activation row and weight row, so results
-// do not depend on batching or on how rows are split between threads.
+// never depend on how rows are split between threads; they depend on the
+// batch only where the reference's do (TokenGrouping::ReferenceQuads:
+// Q4_K / Q2_K tokens in full groups of 4 round as its gemm does).
 #pragma once
 #include <cstdint>
 #include <initializer_list>
