@@ -124,6 +124,31 @@ describe('SIMD kernels agree with the scalar reference', () => {
     }
   });
 
+  it.each([
+    ['Q4_0', GGMLType.Q4_0],
+    ['Q5_0', GGMLType.Q5_0],
+  ])('%s: hard values, ties for the largest magnitude, signed zeros and level boundaries agree across paths', (_name, type) => {
+    expect(quantizeSync(type, x, 256).equals(withPath('scalar', () => quantizeSync(type, x, 256)))).toBe(true);
+    const blocks: number[][] = [
+      Array.from({ length: 32 }, (_, i) => (i === 3 ? -2 : i === 9 ? 2 : 0.1 * i)), // -max first
+      Array.from({ length: 32 }, (_, i) => (i === 3 ? 2 : i === 9 ? -2 : 0.1 * i)), // +max first
+      Array.from({ length: 32 }, (_, i) => (i % 2 ? -0 : 0)), // zeros of both signs
+      Array(32).fill(-0),
+      Array.from({ length: 32 }, (_, i) => ((i % 17) - 8) / 8), // every level boundary of Q4_0 exactly
+      Array.from({ length: 32 }, (_, i) => (i - 16) / 16), // and of Q5_0
+      Array.from({ length: 32 }, (_, i) => (i === 0 ? 1e-40 : 0)), // the inverse scale overflows
+      Array.from({ length: 32 }, (_, i) => (i === 5 ? NaN : i)),
+      Array.from({ length: 32 }, (_, i) => (i === 7 ? -Infinity : i)),
+      Array.from({ length: 32 }, (_, i) => (i === 1 ? 3e38 : -3e38 * (i % 2))),
+    ];
+    const data = Float32Array.from(blocks.flat());
+    const weights = Float32Array.from({ length: 32 }, (_, i) => 1 + (i % 5));
+    for (const imatrix of [undefined, weights]) {
+      const scalar = withPath('scalar', () => quantizeSync(type, data, 32, { imatrix }));
+      expect(quantizeSync(type, data, 32, { imatrix }).equals(scalar)).toBe(true);
+    }
+  });
+
   it('Q8_0 rounds halves away from zero on both paths, and agrees on NaN and infinity blocks', () => {
     // With max |x| = 127 the scale is exactly 1, so x * id = x and every .5 is a tie.
     const ties = [127, -126.5, -0.5, 0.5, 1.5, 2.5, -2.5, 0.49999997, -3.5, 100.5];

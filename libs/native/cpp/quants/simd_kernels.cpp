@@ -30,6 +30,12 @@ SimdKernels best_simd_kernels(int32_t type_id, const CpuFeatures& cpu) {
         k.dequantize = dequantize_row_bf16_avx2;
       }
       break;
+    case GgmlType::Q4_0:
+      if (avx2) k.quantize = quantize_q4_0_avx2;
+      break;
+    case GgmlType::Q5_0:
+      if (avx2) k.quantize = quantize_q5_0_avx2;
+      break;
     case GgmlType::Q8_0:
       if (avx2) k.quantize = quantize_q8_0_avx2;
       break;

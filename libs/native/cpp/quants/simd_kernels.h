@@ -29,6 +29,10 @@ void dequantize_row_bf16_avx2(const void* src, float* dst, int64_t k);
 // AVX2 (legacy_avx2.cpp)
 size_t quantize_q8_0_avx2(const float* src, void* dst, int64_t nrows, int64_t n_per_row, const float* imatrix);
 
+// AVX2 (q4_0_q5_0_avx2.cpp): the closed-form path; with an imatrix they call the scalar kernels
+size_t quantize_q4_0_avx2(const float* src, void* dst, int64_t nrows, int64_t n_per_row, const float* imatrix);
+size_t quantize_q5_0_avx2(const float* src, void* dst, int64_t nrows, int64_t n_per_row, const float* imatrix);
+
 // AVX2 (iq4_avx2.cpp): vectorized codebook search
 size_t quantize_iq4_nl_avx2(const float* src, void* dst, int64_t nrows, int64_t n_per_row, const float* imatrix);
 size_t quantize_iq4_xs_avx2(const float* src, void* dst, int64_t nrows, int64_t n_per_row, const float* imatrix);
