@@ -60,6 +60,15 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 // Whatever path leads out of this process, no child outlives it.
 process.on('exit', () => stack.killNow());
 
+// Under `npm start` we run below `sh -c`, which does not pass on the SIGTERM npm
+// forwards to it: it just dies and leaves us behind. Being re-parented is that signal.
+if (process.env.npm_lifecycle_event === 'start') {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown('npm start was stopped', 0);
+  }, 500).unref();
+}
+
 try {
   const ready = await stack.start();
   if (!stopping) {
