@@ -91,6 +91,8 @@ export class Generation implements AsyncIterable<OutputEvent> {
     if (!this.finished.has(f.index)) {
       this.finished.add(f.index);
       this.usage.completionTokens += f.completionTokens || (this.tokensSeen.get(f.index) ?? 0);
+      // Started says 0: the prefix-cache hit is only known, and sent, with each Finished.
+      this.usage.cachedTokens = Math.max(this.usage.cachedTokens, f.cachedTokens ?? 0);
     }
     return event;
   }

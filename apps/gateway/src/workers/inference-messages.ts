@@ -64,6 +64,8 @@ export interface FinishedEvent {
   completionTokens: number;
   text: string;
   error: string;
+  /** Prompt tokens found in the prefix cache (Started's count is always 0). */
+  cachedTokens?: number;
 }
 
 export interface ErrorEvent {
