@@ -5,7 +5,9 @@
 // repetitions, next to the reference's batched figures (shared/TOOLCHAIN.md).
 // Each stream has a 1-token prompt and generates 64 tokens greedily with EOS
 // ignored. Prints a table and writes bench/out/engine.json.
-// usage: node bench/engine/run.mjs [--streams 1,4,16] [--type Q4_0] [--threads 2] [--reps 3] [-n 64]
+// usage: node bench/engine/run.mjs [--streams 1,4,16] [--type Q4_0] [--threads 2] [--reps 3] [-n 64] [--tp 1]
+// --tp N splits the model over N CPU ranks (threads are shared among them;
+// SmolLM's 9 heads / 3 KV heads allow 1 or 3).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
@@ -20,12 +22,14 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '2' },
     reps: { type: 'string', default: '3' },
     n: { type: 'string', short: 'n', default: '64' },
+    tp: { type: 'string', default: '1' },
   },
 });
 const streamCounts = values.streams.split(',').map(Number);
 const threads = Number(values.threads);
 const reps = Math.max(3, Number(values.reps));
 const genLen = Number(values.n);
+const tensorParallel = Number(values.tp);
 // llama.cpp 3f545bec, Q4_0, 2 threads: aggregate generation tokens/s.
 const REFERENCE = { 1: 150, 4: 240, 16: 448 };
 
@@ -33,7 +37,7 @@ const require = createRequire(import.meta.url);
 const { openLocalEngine } = loadEngine(require);
 const path = smollmModel(values.type);
 const maxStreams = Math.max(...streamCounts);
-const local = await openLocalEngine(path, { threads, maxSeqs: maxStreams, maxModelLen: genLen + 8, enablePrefixCaching: false });
+const local = await openLocalEngine(path, { threads, tensorParallel, maxSeqs: maxStreams, maxModelLen: genLen + 8, enablePrefixCaching: false });
 
 /** Runs `n` streams at once to completion; returns seconds of wall time. */
 async function timeStreams(n, seed) {
@@ -84,13 +88,13 @@ const lines = rows.map((r) => [
 const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
 console.log([header, ...lines].map((cells) => cells.map((c, i) => c.padStart(widths[i])).join('  ')).join('\n'));
 console.log(
-  `\n${values.type}, ${threads} threads, ${genLen} tokens per stream, median of ${reps}. RSS ${mib(memory.rss)} MiB ` +
+  `\n${values.type}, ${threads} threads, tensorParallel ${tensorParallel}, ${genLen} tokens per stream, median of ${reps}. RSS ${mib(memory.rss)} MiB ` +
     `(packed weights ${mib(memory.packedBytes)}, KV pool ${mib(memory.kvCacheBytes)}, scratch ${mib(memory.scratchBytes)}, ` +
     `mapped file pages ${mib(memory.mapped)}). Load average ${load.map((l) => l.toFixed(2)).join(' ')} (others share these cores).`,
 );
 mkdirSync(join(root, 'bench', 'out'), { recursive: true });
 writeFileSync(
   join(root, 'bench', 'out', 'engine.json'),
-  JSON.stringify({ date: new Date().toISOString(), type: values.type, threads, reps, gen: genLen, loadavg: load, memory, rows }, null, 2) + '\n',
+  JSON.stringify({ date: new Date().toISOString(), type: values.type, threads, tensorParallel, reps, gen: genLen, loadavg: load, memory, rows }, null, 2) + '\n',
 );
 console.error('wrote bench/out/engine.json');
