@@ -4,7 +4,8 @@
 //  1. added latency: the same chat request (max_tokens 1, same prompt), sent
 //     alternately through the gateway (streamed, to its first SSE event) and
 //     straight to the worker's gRPC Generate (to its first token event);
-//     added = gateway percentile - direct percentile, p50 and p99;
+//     added = gateway percentile - direct percentile, p50 and p99 (judged against
+//     the target); also the percentiles of the per-pair differences;
 //  2. throughput: GET /v1/models (authenticated) from 64 concurrent keep-alive
 //     clients for 5 s.
 // Client, gateway and worker share this machine's cores: the numbers include that.
@@ -80,6 +81,8 @@ try {
   console.error(`[bench] GET /v1/models: ${clients} clients for ${seconds} s`);
   const load = await loadGet(ready.url, '/v1/models', config.adminKey, clients, seconds);
   result = {
+    // Request i through the gateway ran next to request i direct: their difference sees the same machine state.
+    pairedAddedTtft: summarize(viaGateway.map((r, i) => r.ttftMs - viaWorker[i].ttftMs)),
     ttft: { gateway: summarize(viaGateway.map((r) => r.ttftMs)), direct: summarize(viaWorker.map((r) => r.ttftMs)) },
     total: { gateway: summarize(viaGateway.map((r) => r.totalMs)), direct: summarize(viaWorker.map((r) => r.totalMs)) },
     models: { clients, seconds: load.seconds, requests: load.requests, errors: load.errors, rps: load.rps, latency: summarize(load.latencies) },
@@ -99,6 +102,7 @@ const rows = [
   ['time to first token', 'via gateway', ms(result.ttft.gateway.p50), ms(result.ttft.gateway.p99)],
   ['', 'direct gRPC', ms(result.ttft.direct.p50), ms(result.ttft.direct.p99)],
   ['', 'added', ms(added.p50), ms(added.p99)],
+  ['', 'added, paired', ms(result.pairedAddedTtft.p50), ms(result.pairedAddedTtft.p99)],
   ['', 'target', `< ${TARGET.addedP50Ms}`, `< ${TARGET.addedP99Ms}`],
   ['whole request', 'via gateway', ms(result.total.gateway.p50), ms(result.total.gateway.p99)],
   ['', 'direct gRPC', ms(result.total.direct.p50), ms(result.total.direct.p99)],
