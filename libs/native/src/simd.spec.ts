@@ -149,6 +149,24 @@ describe('SIMD kernels agree with the scalar reference', () => {
     }
   });
 
+  it.each([
+    ['Q4_K', GGMLType.Q4_K],
+    ['Q5_K', GGMLType.Q5_K],
+    ['Q6_K', GGMLType.Q6_K],
+  ])('%s: gaussian data at several scales, hard values and importance weights agree across paths', (_name, type) => {
+    const data = new Float32Array(256 * 48);
+    for (let s = 0; s < 6; s++) data.set(gaussian(256 * 8, 31 + s, 10 ** (s - 3)), 256 * 8 * s);
+    data.fill(0, 256 * 2, 256 * 2 + 40); // a zero sub-block and a half-zero one
+    const imatrix = Float32Array.from({ length: 256 }, (_, i) => (i % 37 === 0 ? 0 : 0.5 + (i % 11)));
+    const nanWeights = imatrix.map((w, i) => (i === 77 ? NaN : w));
+    for (const input of [data, x]) {
+      for (const weights of [undefined, imatrix, nanWeights]) {
+        const scalar = withPath('scalar', () => quantizeSync(type, input, 256, { imatrix: weights }));
+        expect(quantizeSync(type, input, 256, { imatrix: weights }).equals(scalar)).toBe(true);
+      }
+    }
+  });
+
   it('Q8_0 rounds halves away from zero on both paths, and agrees on NaN and infinity blocks', () => {
     // With max |x| = 127 the scale is exactly 1, so x * id = x and every .5 is a tie.
     const ties = [127, -126.5, -0.5, 0.5, 1.5, 2.5, -2.5, 0.49999997, -3.5, 100.5];

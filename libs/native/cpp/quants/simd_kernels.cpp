@@ -39,6 +39,15 @@ SimdKernels best_simd_kernels(int32_t type_id, const CpuFeatures& cpu) {
     case GgmlType::Q8_0:
       if (avx2) k.quantize = quantize_q8_0_avx2;
       break;
+    case GgmlType::Q4_K:
+      if (avx2) k.quantize = quantize_q4_K_avx2;
+      break;
+    case GgmlType::Q5_K:
+      if (avx2) k.quantize = quantize_q5_K_avx2;
+      break;
+    case GgmlType::Q6_K:
+      if (avx2) k.quantize = quantize_q6_K_avx2;
+      break;
     case GgmlType::IQ4_NL:
       if (avx2) k.quantize = quantize_iq4_nl_avx2;
       break;
