@@ -17,9 +17,17 @@ export class Child {
     this.pid = proc.pid;
     this.tail = [];
     this.lineWaiters = new Set();
-    // 'error' without 'exit' happens when the program cannot be run at all.
+    // 'error' without 'exit' happens when the program cannot be run at all. After
+    // 'exit', its last output may still be in the pipes: wait (briefly) for 'close'.
     this.exited = new Promise((resolve) => {
-      proc.once('exit', (code, signal) => resolve({ code, signal }));
+      proc.once('exit', (code, signal) => {
+        const done = () => resolve({ code, signal });
+        const timer = setTimeout(done, 250);
+        proc.once('close', () => {
+          clearTimeout(timer);
+          done();
+        });
+      });
       proc.once('error', (error) => resolve({ code: null, signal: null, error }));
     });
   }
@@ -106,6 +114,7 @@ export class ProcessGroup {
     const proc = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const child = new Child(name, proc);
     this.children.push(child);
+    if (proc.pid) this.print(`[stack] ${name} started (pid ${proc.pid})`);
     for (const stream of [proc.stdout, proc.stderr]) {
       createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
         child.onLine(line);

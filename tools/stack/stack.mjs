@@ -24,7 +24,7 @@ function appMain(root, app) {
 function describeExit(child, { code, signal, error }) {
   const how = error ? `could not run (${error.message})` : signal ? `was killed by ${signal}` : `exited with code ${code}`;
   const tail = child.lastLines();
-  return `${child.name} (pid ${child.pid}) ${how} while the stack was running${tail ? `; its last lines:\n${tail}` : ''}`;
+  return `${child.name} (pid ${child.pid}) ${how}${tail ? `; its last lines:\n${tail}` : ''}`;
 }
 
 /** Resolves like `promise`, or rejects as soon as a child dies. */

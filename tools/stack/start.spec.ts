@@ -148,6 +148,15 @@ describe('npm start (tools/start.mjs)', () => {
     expect(Object.values(ready.pids).filter(alive)).toEqual([]);
   });
 
+  it('exits 1 with the child\'s own reason when a child fails at boot, and stops the others', async () => {
+    const stack = runStart({ TESSERA_ADMIN_KEY: ADMIN_KEY, RATE_LIMIT_RPM: 'lots' });
+    expect(await stack.exited).toBe(1);
+    expect(stack.output()).toMatch(/npm start failed: gateway \(pid \d+\) exited with code 1; its last lines:\n.*RATE_LIMIT_RPM="lots" is invalid/);
+    const pids = [...stack.output().matchAll(/\[stack\] \w+ started \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+    expect(pids).toHaveLength(4);
+    expect(pids.filter(alive)).toEqual([]);
+  });
+
   it('prints a generated admin key once when TESSERA_ADMIN_KEY is unset, and it works', async () => {
     const stack = runStart({});
     const ready = await waitReady(stack);
