@@ -208,13 +208,14 @@ Kernel kernel_of() {
 
 }  // namespace
 
-// Declared in dot_kquants_avx2.cpp.
+// Declared in dot_kquants_avx2.cpp and dot_floats_avx2.cpp.
 Kernel avx2_kquant_kernel(GgmlType wtype);
+Kernel avx2_float_kernel(GgmlType wtype);
 
 Kernel avx2_kernel(GgmlType wtype) {
   switch (wtype) {
-    case GgmlType::F32: return kernel_of<Floats<LoadF32>>();
-    case GgmlType::F16: return kernel_of<Floats<LoadF16>>();
+    case GgmlType::F32:
+    case GgmlType::F16: return avx2_float_kernel(wtype);
     case GgmlType::BF16: return kernel_of<Floats<LoadBF16>>();
     case GgmlType::Q4_0: return kernel_of<Blocks32<Q4_0>>();
     case GgmlType::Q4_1: return kernel_of<Blocks32<Q4_1>>();

@@ -22,6 +22,12 @@ using TileFn = void (*)(int64_t n, const uint8_t* w, size_t w_stride, int64_t nr
 struct Kernel {
   DotFn dot = nullptr;
   TileFn tile = nullptr;
+  // Where the reference switches to another kernel (with other roundings)
+  // for batches of 2 or more tokens: that kernel, used for
+  // TokenRounding::Batched(Quad) tokens when the row length is a multiple of
+  // batch_block and the row count a multiple of 4.
+  TileFn tile_batch = nullptr;
+  int64_t batch_block = 0;
 };
 
 // Kernels over row-interleaved ("packed") weights, 8 rows per group.
@@ -29,11 +35,13 @@ struct PackedKernel {
   size_t group_bytes = 0;  // bytes of one 8-row group of one block (0: none)
   // Rearranges rows [8g, 8g + 8) of `w` (missing rows as zeros) for all g.
   void (*pack)(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8_t* dst) = nullptr;
-  // y[t * y_stride + r] for r in [row_begin, row_end), all tokens; `packed`
-  // holds ceil(rows / 8) groups of nb blocks. `quads`: see TokenGrouping.
+  // y[t * y_stride + r] for r in [row_begin, row_end) and the tokens t =
+  // tokens[0 .. ntok) (tokens == nullptr: t = 0 .. ntok - 1); `packed` holds
+  // ceil(rows / 8) groups of nb blocks. `quad`: these tokens are
+  // TokenRounding::BatchedQuad.
   void (*run)(const uint8_t* packed, int64_t nb, const uint8_t* xq, size_t xq_stride,
-              int64_t ntok, float* y, int64_t y_stride, int64_t row_begin,
-              int64_t row_end, bool quads) = nullptr;
+              const int32_t* tokens, int64_t ntok, bool quad, float* y, int64_t y_stride,
+              int64_t row_begin, int64_t row_end) = nullptr;
 };
 PackedKernel avx512_packed_kernel(GgmlType wtype);
 PackedKernel avx512_packed_kquant_kernel(GgmlType wtype);    // Q4_K, Q5_K, Q6_K

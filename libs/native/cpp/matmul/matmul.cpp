@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <new>
+#include <vector>
 
 #include "cpu_features.h"
 #include "matmul/kernels.h"
@@ -150,45 +151,103 @@ float vec_dot(GgmlType wtype, int64_t n, const void* wrow, const void* xq_row) {
   return mm::select_kernel(wtype).dot(n, wrow, xq_row);
 }
 
-void matmul_rows(const WeightView& w, const void* xq, int64_t n_tokens, size_t xq_stride,
-                 float* y, int64_t y_stride, int64_t row_begin, int64_t row_end,
-                 TokenGrouping grouping) {
-  const bool quads = grouping == TokenGrouping::ReferenceQuads;
-  if (w.packed) {
-    const mm::PackedKernel pk = packed_kernel_for(w);
-    if (pk.run) {
-      // Row panels as below, aligned to the 8-row groups.
-      const int64_t nb = w.cols / mm::type_shape(w.type).block;
-      const int64_t group_bytes = nb * static_cast<int64_t>(pk.group_bytes);
-      const int64_t panel_rows = std::max<int64_t>(1, 16 * 1024 / group_bytes) * 8;
-      if (n_tokens == 1) {  // each weight byte is used once: no blocking
-        pk.run(static_cast<const uint8_t*>(w.packed), nb, static_cast<const uint8_t*>(xq),
-               xq_stride, n_tokens, y, y_stride, row_begin, row_end, quads);
-        return;
-      }
-      for (int64_t r0 = row_begin; r0 < row_end;) {
-        const int64_t r1 = std::min(row_end, (r0 / 8) * 8 + panel_rows);
-        pk.run(static_cast<const uint8_t*>(w.packed), nb, static_cast<const uint8_t*>(xq),
-               xq_stride, n_tokens, y, y_stride, r0, r1, quads);
-        r0 = r1;
-      }
-      return;
-    }
+void reference_rounding(int64_t n, TokenRounding* out) {
+  const int64_t quads = n >= 2 ? n - n % 4 : 0;
+  for (int64_t t = 0; t < n; ++t) {
+    out[t] = n < 2 ? TokenRounding::Alone : t < quads ? TokenRounding::BatchedQuad : TokenRounding::Batched;
   }
-  const mm::Kernel k = mm::select_kernel(w.type);
+}
+
+namespace {
+
+// Token lists of one call: BatchedQuad tokens and the rest, for the packed
+// kernels (which take each list in passes of up to 4 tokens).
+struct TokenSplit {
+  std::vector<int32_t> quad, other;
+};
+
+void run_packed_panels(const mm::PackedKernel& pk, const WeightView& w, const void* xq, size_t xq_stride,
+                       const int32_t* tokens, int64_t ntok, bool quad, float* y, int64_t y_stride,
+                       int64_t row_begin, int64_t row_end) {
+  if (ntok == 0) return;
+  const int64_t nb = w.cols / mm::type_shape(w.type).block;
+  const auto* packed = static_cast<const uint8_t*>(w.packed);
+  const auto* x = static_cast<const uint8_t*>(xq);
+  if (ntok == 1) {  // each weight byte is used once: no blocking
+    pk.run(packed, nb, x, xq_stride, tokens, ntok, quad, y, y_stride, row_begin, row_end);
+    return;
+  }
+  // Row panels small enough to stay in L1/L2 while every token's activations
+  // stream past them, aligned to the 8-row groups.
+  const int64_t group_bytes = nb * static_cast<int64_t>(pk.group_bytes);
+  const int64_t panel_rows = std::max<int64_t>(1, 16 * 1024 / group_bytes) * 8;
+  for (int64_t r0 = row_begin; r0 < row_end;) {
+    const int64_t r1 = std::min(row_end, (r0 / 8) * 8 + panel_rows);
+    pk.run(packed, nb, x, xq_stride, tokens, ntok, quad, y, y_stride, r0, r1);
+    r0 = r1;
+  }
+}
+
+// Tokens [t0, t1) through one tile function, in row panels.
+void run_tiles(mm::TileFn tile, const WeightView& w, const uint8_t* xq, size_t xq_stride, int64_t t0, int64_t t1,
+               float* y, int64_t y_stride, int64_t row_begin, int64_t row_end) {
+  const int64_t ntok = t1 - t0;
   const auto* wbytes = static_cast<const uint8_t*>(w.data);
-  const auto* xbytes = static_cast<const uint8_t*>(xq);
   // With many tokens, walk the weights in row panels small enough to stay in
   // L1/L2 while every token's activations stream past them; one token needs
   // no blocking (each weight byte is used once).
   const int64_t panel_bytes = 16 * 1024;
   const int64_t panel_rows =
-      n_tokens == 1 ? (row_end - row_begin)
-                    : std::max<int64_t>(4, panel_bytes / static_cast<int64_t>(w.row_bytes) / 4 * 4);
+      ntok == 1 ? (row_end - row_begin)
+                : std::max<int64_t>(4, panel_bytes / static_cast<int64_t>(w.row_bytes) / 4 * 4);
   for (int64_t r0 = row_begin; r0 < row_end; r0 += panel_rows) {
     const int64_t nrows = std::min(panel_rows, row_end - r0);
-    k.tile(w.cols, wbytes + r0 * static_cast<int64_t>(w.row_bytes), w.row_bytes, nrows, xbytes,
-           xq_stride, n_tokens, y + r0, y_stride);
+    tile(w.cols, wbytes + r0 * static_cast<int64_t>(w.row_bytes), w.row_bytes, nrows, xq + t0 * xq_stride,
+         xq_stride, ntok, y + t0 * y_stride + r0, y_stride);
+  }
+}
+
+}  // namespace
+
+void matmul_rows(const WeightView& w, const void* xq, int64_t n_tokens, size_t xq_stride,
+                 float* y, int64_t y_stride, int64_t row_begin, int64_t row_end,
+                 const TokenRounding* rounding) {
+  if (w.packed) {
+    const mm::PackedKernel pk = packed_kernel_for(w);
+    if (pk.run) {
+      bool any_quad = false;
+      for (int64_t t = 0; rounding && t < n_tokens && !any_quad; ++t) any_quad = rounding[t] == TokenRounding::BatchedQuad;
+      if (!any_quad) {
+        run_packed_panels(pk, w, xq, xq_stride, nullptr, n_tokens, false, y, y_stride, row_begin, row_end);
+        return;
+      }
+      static thread_local TokenSplit split;
+      split.quad.clear();
+      split.other.clear();
+      for (int64_t t = 0; t < n_tokens; ++t) {
+        (rounding[t] == TokenRounding::BatchedQuad ? split.quad : split.other).push_back(static_cast<int32_t>(t));
+      }
+      run_packed_panels(pk, w, xq, xq_stride, split.quad.data(), static_cast<int64_t>(split.quad.size()), true, y,
+                        y_stride, row_begin, row_end);
+      run_packed_panels(pk, w, xq, xq_stride, split.other.data(), static_cast<int64_t>(split.other.size()), false,
+                        y, y_stride, row_begin, row_end);
+      return;
+    }
+  }
+  const mm::Kernel k = mm::select_kernel(w.type);
+  const auto* x = static_cast<const uint8_t*>(xq);
+  const bool has_batch_kernel = k.tile_batch && w.cols % k.batch_block == 0 && w.rows % 4 == 0;
+  if (!rounding || !has_batch_kernel) {
+    run_tiles(k.tile, w, x, xq_stride, 0, n_tokens, y, y_stride, row_begin, row_end);
+    return;
+  }
+  // Runs of consecutive tokens that use the same kernel.
+  for (int64_t t0 = 0; t0 < n_tokens;) {
+    const bool batched = rounding[t0] != TokenRounding::Alone;
+    int64_t t1 = t0 + 1;
+    while (t1 < n_tokens && (rounding[t1] != TokenRounding::Alone) == batched) ++t1;
+    run_tiles(batched ? k.tile_batch : k.tile, w, x, xq_stride, t0, t1, y, y_stride, row_begin, row_end);
+    t0 = t1;
   }
 }
 

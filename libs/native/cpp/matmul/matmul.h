@@ -41,22 +41,31 @@ size_t activation_row_bytes(GgmlType wtype, int64_t cols);
 // (activation_row_bytes(wtype, cols) bytes).
 void quantize_activations(GgmlType wtype, const float* x, void* xq, int64_t cols);
 
-// How a batch's results may depend on its size.
-//   Independent: every token's result is the same whatever batch it is in.
-//   ReferenceQuads: as the reference CPU backend on this machine class, which
-//     runs its repacked Q4_K / Q2_K weights through two kernels that round
-//     differently: a gemm for the first n_tokens - n_tokens % 4 tokens (float
-//     sums per 64 / 128 elements) and a gemv for the rest (per 256). The
-//     forward pass uses this so prefill agrees with the reference bit for bit.
-enum class TokenGrouping { Independent, ReferenceQuads };
+// How the reference CPU backend (on this machine class) rounds one token's
+// products: it picks its kernel, and so its float summation order, by the
+// size of the batch the token came in and the token's place in it.
+//   Alone: a batch of one token (vec_dot; the repacked types' gemv).
+//   Batched: a batch of 2 or more, past its last full group of 4 (sgemm for
+//     F32 / F16, which sums in another order than vec_dot; still the gemv
+//     for repacked Q4_K / Q2_K).
+//   BatchedQuad: a batch of 2 or more, in a full group of 4 from its start
+//     (sgemm; the gemm for Q4_K / Q2_K, which rounds per 64 / 128 elements
+//     where the gemv rounds per 256).
+// Other types round the same way in all three.
+enum class TokenRounding : uint8_t { Alone, Batched, BatchedQuad };
+
+// The roundings of the n tokens of one batch, in order, into out[0 .. n).
+void reference_rounding(int64_t n, TokenRounding* out);
 
 // y[t * y_stride + r] = dot(weight row r, activation row t) for r in
 // [row_begin, row_end) and t in [0, n_tokens). Activation row t starts at
 // (const char*)xq + t * xq_stride. Thread-safe: a thread pool calls it with
 // disjoint row ranges. Several tokens share each pass over the weights.
+// `rounding` (n_tokens entries) says how each token rounds; nullptr: every
+// token Alone, so a token's result never depends on the batch.
 void matmul_rows(const WeightView& w, const void* xq, int64_t n_tokens, size_t xq_stride,
                  float* y, int64_t y_stride, int64_t row_begin, int64_t row_end,
-                 TokenGrouping grouping = TokenGrouping::Independent);
+                 const TokenRounding* rounding = nullptr);
 
 // One dot product of a weight row (n elements of `wtype`) with a quantized
 // activation row.

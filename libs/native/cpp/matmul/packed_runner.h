@@ -24,15 +24,16 @@ inline void prefetch_ahead(const uint8_t* p, size_t distance) {
 }
 constexpr int kMaxTokens = 4;  // tokens per pass over a group
 
-// Writes a group's results (out[t]: rows r0 .. r0 + 7) into y, keeping only
-// the rows inside [row_begin, row_end). A group cut by the range is computed
-// whole and copied in part, so results never depend on how rows are split.
-inline void store_group(const __m256* out, int cnt, int64_t t0, int64_t r0, float* y,
+// Writes a group's results (out[t]: rows r0 .. r0 + 7 of token tok[t]) into
+// y, keeping only the rows inside [row_begin, row_end). A group cut by the
+// range is computed whole and copied in part, so results never depend on
+// how rows are split.
+inline void store_group(const __m256* out, int cnt, const int64_t* tok, int64_t r0, float* y,
                         int64_t y_stride, int64_t row_begin, int64_t row_end) {
   const int64_t lo = r0 < row_begin ? row_begin - r0 : 0;
   const int64_t hi = r0 + kGroupRows > row_end ? row_end - r0 : kGroupRows;
   for (int t = 0; t < cnt; ++t) {
-    float* dst = y + (t0 + t) * y_stride + r0;
+    float* dst = y + tok[t] * y_stride + r0;
     if (lo == 0 && hi == kGroupRows) {
       _mm256_storeu_ps(dst, out[t]);
     } else {
@@ -46,13 +47,12 @@ inline void store_group(const __m256* out, int cnt, int64_t t0, int64_t r0, floa
 // F provides: kGroupBytes (one group of one block); Prep and
 // prepare(rows, cnt, nb, Prep*) for per-pass activation data; and
 // dots<T, kQuad>(group, nb, rows, prep, out) for one group against T tokens.
-// kQuad is set for a full pass of 4 tokens when the caller asked for the
-// reference's grouping (TokenGrouping::ReferenceQuads): formats whose
-// reference gemm rounds differently from its gemv follow the gemm there.
+// kQuad: the tokens are TokenRounding::BatchedQuad; formats whose reference
+// gemm rounds differently from its gemv follow the gemm then.
 template <class F>
 void run_packed(const uint8_t* packed, int64_t nb, const uint8_t* xq, size_t xq_stride,
-                int64_t ntok, float* y, int64_t y_stride, int64_t row_begin, int64_t row_end,
-                bool quads) {
+                const int32_t* tokens, int64_t ntok, bool quad, float* y, int64_t y_stride,
+                int64_t row_begin, int64_t row_end) {
   typename F::Prep& prep = F::prep_storage();
   const size_t stride = static_cast<size_t>(nb) * F::kGroupBytes;
   const int64_t g_begin = row_begin / kGroupRows;
@@ -60,24 +60,31 @@ void run_packed(const uint8_t* packed, int64_t nb, const uint8_t* xq, size_t xq_
   for (int64_t t0 = 0; t0 < ntok; t0 += kMaxTokens) {
     const int cnt = static_cast<int>(ntok - t0 < kMaxTokens ? ntok - t0 : kMaxTokens);
     const uint8_t* rows[kMaxTokens];
-    for (int t = 0; t < cnt; ++t) rows[t] = xq + (t0 + t) * xq_stride;
+    int64_t tok[kMaxTokens];
+    for (int t = 0; t < cnt; ++t) {
+      tok[t] = tokens ? tokens[t0 + t] : t0 + t;
+      rows[t] = xq + tok[t] * static_cast<int64_t>(xq_stride);
+    }
     F::prepare(rows, cnt, nb, &prep);
     for (int64_t g = g_begin; g < g_end; ++g) {
       __m256 out[kMaxTokens];
       const uint8_t* group = packed + g * stride;
-      switch (cnt) {
-        case 1: F::template dots<1, false>(group, nb, rows, prep, out); break;
-        case 2: F::template dots<2, false>(group, nb, rows, prep, out); break;
-        case 3: F::template dots<3, false>(group, nb, rows, prep, out); break;
-        default:
-          if (quads) {
-            F::template dots<4, true>(group, nb, rows, prep, out);
-          } else {
-            F::template dots<4, false>(group, nb, rows, prep, out);
-          }
-          break;
+      if (quad) {
+        switch (cnt) {
+          case 1: F::template dots<1, true>(group, nb, rows, prep, out); break;
+          case 2: F::template dots<2, true>(group, nb, rows, prep, out); break;
+          case 3: F::template dots<3, true>(group, nb, rows, prep, out); break;
+          default: F::template dots<4, true>(group, nb, rows, prep, out); break;
+        }
+      } else {
+        switch (cnt) {
+          case 1: F::template dots<1, false>(group, nb, rows, prep, out); break;
+          case 2: F::template dots<2, false>(group, nb, rows, prep, out); break;
+          case 3: F::template dots<3, false>(group, nb, rows, prep, out); break;
+          default: F::template dots<4, false>(group, nb, rows, prep, out); break;
+        }
       }
-      store_group(out, cnt, t0, g * kGroupRows, y, y_stride, row_begin, row_end);
+      store_group(out, cnt, tok, g * kGroupRows, y, y_stride, row_begin, row_end);
     }
   }
 }

@@ -69,14 +69,28 @@ void Linear::chunks(std::initializer_list<const WeightView*> weights, std::vecto
 
 void Linear::rows(const WeightView& w, float* y, int64_t begin, int64_t end) const {
   const Quantized& q = quantized_for(w);
-  matmul_rows(w, q.data.as<uint8_t>(), n_rows_, q.row_bytes, y, w.rows, begin, end,
-              TokenGrouping::ReferenceQuads);
+  matmul_rows(w, q.data.as<uint8_t>(), n_rows_, q.row_bytes, y, w.rows, begin, end, rounding_);
 }
 
 size_t Linear::scratch_bytes() const {
   size_t n = 0;
   for (const auto& q : formats_) n += q.data.capacity();
   return n;
+}
+
+void rounding_by_runs(const int32_t* starts, int64_t n_runs, std::vector<TokenRounding>* out) {
+  out->resize(n_runs > 0 ? static_cast<size_t>(starts[n_runs]) : 0);
+  for (int64_t s = 0; s < n_runs; ++s) reference_rounding(starts[s + 1] - starts[s], out->data() + starts[s]);
+}
+
+void rounding_by_sequence(const int32_t* seq_of_row, int64_t n, std::vector<TokenRounding>* out) {
+  out->resize(static_cast<size_t>(n));
+  for (int64_t r0 = 0; r0 < n;) {
+    int64_t r1 = r0 + 1;
+    while (r1 < n && seq_of_row[r1] == seq_of_row[r0]) ++r1;
+    reference_rounding(r1 - r0, out->data() + r0);
+    r0 = r1;
+  }
 }
 
 }  // namespace tessera

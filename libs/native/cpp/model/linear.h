@@ -9,8 +9,7 @@
 // cut into chunks, so q, k and v, or gate and up, share one region). Each
 // output depends only on its own activation row and weight row, so results
 // never depend on how rows are split between threads; they depend on the
-// batch only where the reference's do (TokenGrouping::ReferenceQuads:
-// Q4_K / Q2_K tokens in full groups of 4 round as its gemm does).
+// batch only where the reference's do, and only if set_rounding() says so.
 #pragma once
 #include <cstdint>
 #include <initializer_list>
@@ -47,6 +46,12 @@ class Linear {
   // y[t * w.rows + r] = W[r] . x[t] for r in [begin, end) and every input row t.
   void rows(const WeightView& w, float* y, int64_t begin, int64_t end) const;
 
+  // How each input row rounds (see TokenRounding in matmul.h), n_rows
+  // entries for the following rows() calls; nullptr (the default): every row
+  // Alone, so results never depend on the batch. The pointer is kept, not
+  // copied.
+  void set_rounding(const TokenRounding* rounding) { rounding_ = rounding; }
+
   int64_t n_rows() const { return n_rows_; }
   size_t scratch_bytes() const;
 
@@ -62,7 +67,17 @@ class Linear {
   ThreadPool& pool_;
   int64_t n_rows_ = 0, cols_ = 0;
   int n_formats_ = 0;
+  const TokenRounding* rounding_ = nullptr;
   Quantized formats_[4];
 };
+
+// The roundings of rows that come in runs of one sequence each: run s is
+// rows [starts[s], starts[s + 1]) and rounds as a reference batch of its own,
+// so a sequence's results never depend on the other sequences in the batch.
+void rounding_by_runs(const int32_t* starts, int64_t n_runs, std::vector<TokenRounding>* out);
+
+// The same for `n` rows whose sequence is seq_of_row[r]: consecutive rows
+// of one sequence form a run.
+void rounding_by_sequence(const int32_t* seq_of_row, int64_t n, std::vector<TokenRounding>* out);
 
 }  // namespace tessera

@@ -64,6 +64,15 @@ const float* RankRuntime::forward(const ForwardBatch& b) {
   for (int64_t s = 0; s < b.n_seqs(); ++s) {
     for (int32_t t = b.seq_starts[s]; t < b.seq_starts[s + 1]; ++t) token_seq_[t] = static_cast<int32_t>(s);
   }
+  rounding_by_runs(b.seq_starts.data(), b.n_seqs(), &token_rounding_);
+  logit_seq_.resize(R);
+  gathered_rounding_.resize(R);
+  for (int64_t r = 0; r < R; ++r) {
+    logit_seq_[r] = token_seq_[b.logit_rows[r]];
+    gathered_rounding_[r] = token_rounding_[b.logit_rows[r]];
+  }
+  rounding_by_sequence(logit_seq_.data(), R, &logit_rounding_);
+  linear_.set_rounding(token_rounding_.data());
   embed(b);
   for (int l = 0; l < hp_.n_layer; ++l) {
     const int64_t rows = attention_block(b, l);
@@ -133,7 +142,9 @@ int64_t RankRuntime::attention_block(const ForwardBatch& b, int l) {
     std::memcpy(x, tmp, static_cast<size_t>(n * E) * sizeof(float));
   }
 
+  if (rows) linear_.set_rounding(gathered_rounding_.data());
   project_into_residual(L.wo, attn, n, QD);
+  if (rows) linear_.set_rounding(logit_rounding_.data());
   return n;
 }
 

@@ -90,6 +90,12 @@ class RankRuntime {
   // Per-step buffers (floats unless noted), grown on demand.
   AlignedBuffer x_, xn_, q_, k_, v_, attn_, tmp_, gate_, up_, rope_cs_, logits_, attn_scratch_;
   std::vector<int32_t> token_seq_;
+  // How each row's matmuls round (see Linear::set_rounding): the tokens, the
+  // last layer's gathered rows (whose attention output projection rounds as
+  // in the whole batch, like the reference's), and the logit rows (the last
+  // layer's FFN and the output, which the reference runs on those alone).
+  std::vector<TokenRounding> token_rounding_, gathered_rounding_, logit_rounding_;
+  std::vector<int32_t> logit_seq_;
   std::vector<RowChunk> chunks_;
   int64_t attn_scratch_stride_ = 0;
 };
