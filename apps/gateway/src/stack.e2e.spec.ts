@@ -18,6 +18,7 @@ import { startTestRedis, TestRedis } from './test-utils/redis-server';
 const MODEL = 'tiny-stack';
 const SOLO = 'tiny-solo';
 const CONTEXT = 1024; // the tiny preset's context length
+const VOCAB = 4096;
 const TTL_MS = 1000;
 const WORKER_ENV = { WORKER_HEARTBEAT_MS: '200', WORKER_TTL_MS: String(TTL_MS), TESSERA_MAX_SEQS: '4', TESSERA_KV_BLOCKS: '256' };
 /** vLLM's extension, passed through the openai client as an extra body field. */
@@ -187,6 +188,19 @@ describe('tokens and text as the worker sees them', () => {
     const counted = await gw.request('POST', '/tokenize', { key: client.apiKey, body: { model: MODEL, messages } });
     expect(counted.status).toBe(200);
     expect(counted.body).toMatchObject({ count: chat.usage!.prompt_tokens, max_model_len: CONTEXT });
+  });
+
+  it('round-trips text through /tokenize and /detokenize, and refuses ids outside the vocabulary with 400', async () => {
+    const key = client.apiKey;
+    const tokenized = await gw.request('POST', '/tokenize', { key, body: { model: MODEL, prompt: 'the quick brown fox', add_special_tokens: false } });
+    expect(tokenized.body.count).toBe(await workers[0].tokenCount({ text: 'the quick brown fox', addSpecial: false }));
+    const text = await gw.request('POST', '/detokenize', { key, body: { model: MODEL, tokens: tokenized.body.tokens } });
+    expect(text.body).toEqual({ prompt: 'the quick brown fox' });
+    const bad = await gw.request('POST', '/detokenize', { key, body: { model: MODEL, tokens: [1, VOCAB + 5] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'invalid_request_error', param: 'tokens', message: expect.stringContaining('vocabulary') });
+    const generate = await client.completions.create({ model: MODEL, prompt: [1, VOCAB + 5], max_tokens: 1 }).catch((e: unknown) => e);
+    expect(generate).toMatchObject({ status: 400, code: 'invalid_request_error', param: 'prompt' });
   });
 
   it('ends at a stop string found in the real output, streamed and not', async () => {

@@ -7,7 +7,7 @@ import { Clock } from '../redis/clock';
 import { InFlightTracker } from '../registry/in-flight.tracker';
 import { ReplicaRecord } from '../registry/replica-record';
 import { RegistryService } from '../registry/registry.service';
-import { WorkerClient } from '../workers/worker-client';
+import { WorkerClient, WorkerRejectedError } from '../workers/worker-client';
 import { DetokenizeRequestDto, TokenizeRequestDto } from './dto/tokenize-request.dto';
 import { ModelAccessService } from './model-access.service';
 
@@ -24,13 +24,14 @@ export class TokenizeService {
 
   async tokenize(principal: Principal, request: TokenizeRequestDto) {
     const replica = await this.replicaFor(principal, request.model);
-    const result = await this.call(() => this.workers.tokenize(replica.address, { ...request.input, addSpecial: request.addSpecial }));
+    const param = 'text' in request.input ? 'prompt' : 'messages';
+    const result = await this.call(() => this.workers.tokenize(replica.address, { ...request.input, addSpecial: request.addSpecial }), param);
     return { tokens: result.tokens, count: result.count, max_model_len: result.maxModelLen };
   }
 
   async detokenize(principal: Principal, request: DetokenizeRequestDto) {
     const replica = await this.replicaFor(principal, request.model);
-    const result = await this.call(() => this.workers.detokenize(replica.address, request.tokens));
+    const result = await this.call(() => this.workers.detokenize(replica.address, request.tokens), 'tokens');
     return { prompt: result.text };
   }
 
@@ -41,10 +42,11 @@ export class TokenizeService {
     return replica;
   }
 
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
+  private async call<T>(fn: () => Promise<T>, param: string): Promise<T> {
     try {
       return await fn();
     } catch (err) {
+      if (err instanceof WorkerRejectedError) throw ApiError.invalid(`Invalid '${param}': ${err.detail}.`, param);
       throw new ApiError(ErrorCode.WorkerFailed, `The replica failed to answer (${(err as Error).message}). Retry the request.`);
     }
   }

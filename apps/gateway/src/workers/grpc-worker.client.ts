@@ -4,7 +4,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { INFERENCE_PROTO_PATH } from '@tessera/contracts';
 import { DetokenizeResponse, GenerateEvent, GenerateRequest, TokenizeRequest, TokenizeResponse } from './inference-messages';
 import { DEFAULT_WORKER_CHANNEL_OPTIONS, WORKER_CHANNEL_OPTIONS, WorkerChannelOptions } from './worker-channel.options';
-import { WorkerClient, WorkerUnavailableError } from './worker-client';
+import { WorkerClient, WorkerRejectedError, WorkerUnavailableError } from './worker-client';
 
 /** proto-loader options shared by the gateway and its test worker. */
 export const PROTO_LOADER_OPTIONS: protoLoader.Options = { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true };
@@ -25,6 +25,12 @@ export function loadInferenceService(): grpc.ServiceClientConstructor {
 }
 
 const UNARY_DEADLINE_MS = 30_000;
+
+/** A refused argument is the caller's error; anything else means the replica could not answer. */
+function unaryFailure(address: string, err: grpc.ServiceError | null): Error {
+  if (err?.code === grpc.status.INVALID_ARGUMENT) return new WorkerRejectedError(address, err.details);
+  return new WorkerUnavailableError(address, err?.details ?? 'empty response');
+}
 
 /** gRPC client per replica address, created on first use and kept (HTTP/2 multiplexes calls). */
 @Injectable()
@@ -57,7 +63,7 @@ export class GrpcWorkerClient extends WorkerClient implements OnApplicationShutd
   tokenize(address: string, request: TokenizeRequest): Promise<TokenizeResponse> {
     return new Promise((resolve, reject) => {
       this.client(address).Tokenize(request, { deadline: Date.now() + UNARY_DEADLINE_MS }, (err, response) => {
-        if (err || !response) reject(new WorkerUnavailableError(address, err?.details ?? 'empty response'));
+        if (err || !response) reject(unaryFailure(address, err));
         else resolve(response);
       });
     });
@@ -66,7 +72,7 @@ export class GrpcWorkerClient extends WorkerClient implements OnApplicationShutd
   detokenize(address: string, tokens: number[]): Promise<DetokenizeResponse> {
     return new Promise((resolve, reject) => {
       this.client(address).Detokenize({ tokens }, { deadline: Date.now() + UNARY_DEADLINE_MS }, (err, response) => {
-        if (err || !response) reject(new WorkerUnavailableError(address, err?.details ?? 'empty response'));
+        if (err || !response) reject(unaryFailure(address, err));
         else resolve(response);
       });
     });

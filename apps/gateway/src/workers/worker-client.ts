@@ -12,6 +12,18 @@ export class WorkerUnavailableError extends Error {
   }
 }
 
+/** The replica refused the request's content (gRPC INVALID_ARGUMENT): the caller's fault, not retryable. */
+export class WorkerRejectedError extends Error {
+  readonly code = 'EWORKERREJECTED';
+  constructor(
+    readonly address: string,
+    readonly detail: string,
+  ) {
+    super(`Replica at ${address} refused the request: ${detail}`);
+    this.name = 'WorkerRejectedError';
+  }
+}
+
 /** Talks to one replica's Inference service. */
 export abstract class WorkerClient {
   /** Streams a request's events; aborting `signal` cancels the call on the worker. */
