@@ -150,7 +150,7 @@ inline float fit_symmetric_descent(const float* x, int8_t* L) {
 // candidates' range, exactly as in the reference.
 //
 // Speed: a candidate depends on earlier ones only through that origin, so
-// candidates are evaluated four at a time for the current origin (each sum
+// candidates are evaluated kLanes at a time for the current origin (each sum
 // still accumulated in element order, one vector lane per candidate) and then
 // scanned in order; after an acceptance, the candidates that follow it are
 // evaluated again from the new origin. About 2.7 of 21 candidates are accepted
@@ -186,40 +186,37 @@ inline float fit_asymmetric(const float* x, const float* w, uint8_t* L, float* n
   }
   int first = 0;
   while (first <= nstep) {
-    // Four candidates, one per lane: first .. first+3 for the current origin.
-    const f32x4 steps = {static_cast<float>(first), static_cast<float>(first + 1), static_cast<float>(first + 2),
-                         static_cast<float>(first + 3)};
-    const f32x4 inv = (rmin + rdelta * steps + static_cast<float>(NMAX)) / (hi - lo);
-    f32x4 sum_l = {}, sum_l2 = {}, sum_xl = {};
+    // kLanes candidates, one per lane: first, first + 1, ... for the current origin.
+    const f32xN inv = (rmin + rdelta * lane_indices(first) + static_cast<float>(NMAX)) / (hi - lo);
+    f32xN levels[N];  // each candidate's levels, kept for the error pass
+    f32xN sum_l = {}, sum_l2 = {}, sum_xl = {};
     for (int i = 0; i < N; ++i) {
-      const f32x4 fl = to_float_x4(clamp_x4(nearest_int_x4(inv * (x[i] - lo)), 0, NMAX));
-      const f32x4 wl = w[i] * fl;
+      const f32xN fl = to_float_xN(clamp_xN(nearest_int_xN(inv * (x[i] - lo)), 0, NMAX));
+      levels[i] = fl;
+      const f32xN wl = w[i] * fl;
       sum_l += wl;
       sum_l2 += wl * fl;
       sum_xl += wl * x[i];
     }
-    const f32x4 det = sum_w * sum_l2 - sum_l * sum_l;
-    f32x4 cand_scale = (sum_w * sum_xl - sum_x * sum_l) / det;
-    f32x4 cand_min = (sum_l2 * sum_x - sum_l * sum_xl) / det;
+    const f32xN det = sum_w * sum_l2 - sum_l * sum_l;
+    f32xN cand_scale = (sum_w * sum_xl - sum_x * sum_l) / det;
+    f32xN cand_min = (sum_l2 * sum_x - sum_l * sum_xl) / det;
     // Offsets are never positive: where the fit says otherwise, refit the
     // scale alone with a zero offset.
-    const f32x4 zero = {};
+    const f32xN zero = {};
     const auto positive = cand_min > zero;
     cand_scale = positive ? sum_xl / sum_l2 : cand_scale;
     cand_min = positive ? zero : cand_min;
-    f32x4 err = {};
+    f32xN err = {};
     for (int i = 0; i < N; ++i) {
-      const f32x4 fl = to_float_x4(clamp_x4(nearest_int_x4(inv * (x[i] - lo)), 0, NMAX));
-      f32x4 diff = cand_scale * fl + cand_min - x[i];
-      diff = MAD ? abs_x4(diff) : diff * diff;
+      f32xN diff = cand_scale * levels[i] + cand_min - x[i];
+      diff = MAD ? abs_xN(diff) : diff * diff;
       err += w[i] * diff;
     }
-    int next = first + 4;
-    for (int c = 0; c < 4 && first + c <= nstep; ++c) {
+    int next = first + kLanes;
+    for (int c = 0; c < kLanes && first + c <= nstep; ++c) {
       if (det[c] > 0.f && err[c] < best_err) {
-        for (int i = 0; i < N; ++i) {
-          L[i] = static_cast<uint8_t>(clamp_int(nearest_int(inv[c] * (x[i] - lo)), 0, NMAX));
-        }
+        for (int i = 0; i < N; ++i) L[i] = static_cast<uint8_t>(levels[i][c]);
         best_err = err[c];
         scale = cand_scale[c];
         lo = cand_min[c];
