@@ -236,6 +236,9 @@ describe('errors that come from real workers', () => {
     const greedy = await client.chat.completions.create({ model: MODEL, messages: MESSAGES, max_completion_tokens: CONTEXT }).catch((e: unknown) => e);
     expect(greedy).toMatchObject({ status: 400, code: 'context_length_exceeded', param: 'messages' });
     expect((greedy as Error).message).toMatch(/Lower max_tokens to at most \d+/);
+    // Refused before the first token: a plain 400 even when a stream was asked for.
+    const streamed = await client.chat.completions.create({ model: MODEL, messages: MESSAGES, max_completion_tokens: CONTEXT, stream: true }).catch((e: unknown) => e);
+    expect(streamed).toBeInstanceOf(OpenAI.BadRequestError);
   });
 
   it('404 for a model no worker serves', async () => {
