@@ -19,7 +19,7 @@ function blockPairs(pairs: Int32Array, kvBlocks: number): void {
 export type AttentionKind = 'flash' | 'standard';
 
 export interface LoadOptions {
-  /** Native threads for matmuls and attention (default 2). */
+  /** Native threads for matmuls and attention (default 2), divided among tensor-parallel ranks. */
   threads?: number;
   /** Blocks in the KV pool (default 256). */
   kvBlocks?: number;
