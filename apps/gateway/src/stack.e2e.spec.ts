@@ -185,13 +185,13 @@ describe('tokens and text as the worker sees them', () => {
       { role: 'user', content: [{ type: 'text', text: 'Where is ' }, { type: 'text', text: 'the fox?' }] },
     ] as OpenAI.Chat.ChatCompletionMessageParam[];
     const chat = await client.chat.completions.create({ model: MODEL, messages, max_completion_tokens: 1 });
-    const counted = await gw.request('POST', '/tokenize', { key: client.apiKey, body: { model: MODEL, messages } });
+    const counted = await gw.request('POST', '/tokenize', { key: client.apiKey!, body: { model: MODEL, messages } });
     expect(counted.status).toBe(200);
     expect(counted.body).toMatchObject({ count: chat.usage!.prompt_tokens, max_model_len: CONTEXT });
   });
 
   it('round-trips text through /tokenize and /detokenize, and refuses ids outside the vocabulary with 400', async () => {
-    const key = client.apiKey;
+    const key = client.apiKey!;
     const tokenized = await gw.request('POST', '/tokenize', { key, body: { model: MODEL, prompt: 'the quick brown fox', add_special_tokens: false } });
     expect(tokenized.body.count).toBe(await workers[0].tokenCount({ text: 'the quick brown fox', addSpecial: false }));
     const text = await gw.request('POST', '/detokenize', { key, body: { model: MODEL, tokens: tokenized.body.tokens } });
