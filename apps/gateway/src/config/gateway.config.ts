@@ -1,4 +1,5 @@
 import { DEFAULT_REGISTRY_PREFIX } from '@tessera/contracts';
+import { QuantizationApiConfig, loadQuantizationApiConfig } from '../quantizations/quantization-api.config';
 
 /** Gateway settings, read from the environment once at boot and validated. */
 export interface GatewayConfig {
@@ -23,6 +24,8 @@ export interface GatewayConfig {
   affinityChars: number;
   /** Key prefix of the worker registry (see libs/contracts registry.ts). */
   registryPrefix: string;
+  /** Quantization jobs and the model store (see quantizations/quantization-api.config.ts). */
+  quantization: QuantizationApiConfig;
 }
 
 export class ConfigError extends Error {
@@ -77,6 +80,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     registryCacheMs: integer(env, 'REGISTRY_CACHE_MS', 500, 0),
     affinityChars: integer(env, 'ROUTER_AFFINITY_CHARS', 256, 1),
     registryPrefix: env.REGISTRY_PREFIX || DEFAULT_REGISTRY_PREFIX,
+    quantization: loadQuantizationApiConfig(env),
   };
 }
 
