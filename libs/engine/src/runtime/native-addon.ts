@@ -109,6 +109,8 @@ export interface NativeAddon {
   sample(req: NativeSampleRequest): Promise<NativeSampleResult>;
   /** Test hook: bit differences between the scalar and SIMD reference-order kernels. */
   compareRefKernels(seed: number): { dot: number; scaleHalf: number; madHalf: number; swiglu: number; simd: boolean };
+  /** Test hook: the tensor-parallel rank threads and exchange without a model (tp_check_bindings.cpp). */
+  checkRankExchange(nRanks: number, rounds: number, failRank: number, failRound: number): { mismatches: number; aborted: number; failed: number };
 }
 
 /** The model and sampling bindings of @tessera/native's addon, typed. */
