@@ -26,6 +26,9 @@ struct ScalarCodebook {
   static void indices(const float* xb, float id, uint8_t* L) {
     for (int j = 0; j < kIq4Block; ++j) L[j] = static_cast<uint8_t>(nearest_table_index(kIq4Codebook, 16, id * xb[j]));
   }
+  static void sums_of_tries(const float* xb, const float* weight, const float* ids, float* sumqx, float* sumq2) {
+    for (int t = 0; t < kIq4TryCount; ++t) sums(xb, weight, ids[t], &sumqx[t], &sumq2[t], nullptr);
+  }
 };
 
 }  // namespace

@@ -2,7 +2,10 @@
 // count of codebook entries v[1..14] with !(x < v) (what a bisection finds,
 // NaN included), the tie rule is the scalar one, products are the same
 // float multiplications in the same order, and the two sums are accumulated
-// in index order by scalar adds, exactly as in the scalar search.
+// in index order by scalar adds, exactly as in the scalar search. The 15
+// scale tries of a block run one per lane instead (two vectors, one spare
+// lane): each lane then accumulates its own sums in index order, with the
+// scalar operations, and no long chain of dependent scalar adds remains.
 #include <immintrin.h>
 
 #include "iq4_search.h"
@@ -61,6 +64,34 @@ struct Avx2Codebook {
     }
     *sumqx = qx;
     *sumq2 = q2;
+  }
+
+  static void sums_of_tries(const float* xb, const float* weight, const float* ids, float* sumqx, float* sumq2) {
+    static_assert(kIq4TryCount <= 16, "the tries fill two vectors");
+    const __m256 low_half = _mm256_loadu_ps(kIq4Codebook), high_half = _mm256_loadu_ps(kIq4Codebook + 8);
+    alignas(32) float id16[16];
+    for (int t = 0; t < 16; ++t) id16[t] = ids[t < kIq4TryCount ? t : kIq4TryCount - 1];
+    const __m256 vid[2] = {_mm256_load_ps(id16), _mm256_load_ps(id16 + 8)};
+    __m256 qx[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    __m256 q2[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int j = 0; j < kIq4Block; ++j) {
+      const __m256 x = _mm256_set1_ps(xb[j]), w = _mm256_set1_ps(weight[j]);
+      for (int h = 0; h < 2; ++h) {
+        const __m256 q = lookup(index8(_mm256_mul_ps(vid[h], x), low_half, high_half), low_half, high_half);
+        const __m256 wq = _mm256_mul_ps(w, q);
+        qx[h] = _mm256_add_ps(qx[h], _mm256_mul_ps(wq, x));
+        q2[h] = _mm256_add_ps(q2[h], _mm256_mul_ps(wq, q));
+      }
+    }
+    alignas(32) float out_qx[16], out_q2[16];
+    for (int h = 0; h < 2; ++h) {
+      _mm256_store_ps(out_qx + 8 * h, qx[h]);
+      _mm256_store_ps(out_q2 + 8 * h, q2[h]);
+    }
+    for (int t = 0; t < kIq4TryCount; ++t) {
+      sumqx[t] = out_qx[t];
+      sumq2[t] = out_q2[t];
+    }
   }
 
   static void indices(const float* xb, float id, uint8_t* L) {

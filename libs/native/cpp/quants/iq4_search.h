@@ -6,6 +6,9 @@
 //     (L may be nullptr), sumqx = sum of (w*q)*x and sumq2 = sum of (w*q)*q
 //     with q = codebook[L[j]], accumulated in float in index order;
 //   static void indices(const float* xb, float id, uint8_t* L);
+//   static void sums_of_tries(const float* xb, const float* w, const float* ids, float* sumqx, float* sumq2);
+//     what sums() gives for each of the kIq4TryCount inverse scales ids[t]
+//     (the tries do not depend on each other, so they may run side by side);
 // Everything here has internal linkage (anonymous namespace): each includer
 // gets its own copy compiled for its own instruction set.
 #pragma once
@@ -20,6 +23,7 @@ namespace {
 
 constexpr int kIq4Block = 32;
 constexpr int kIq4Tries = 7;
+constexpr int kIq4TryCount = 2 * kIq4Tries + 1;
 
 // The codebook as floats: the int8 values convert exactly, and the search
 // compares floats, so precomputing them changes nothing but speed.
@@ -64,12 +68,15 @@ float iq4_block_scale(const float* xb, const float* weight, uint8_t* L) {
   Search::sums(xb, weight, 1 / d, &sumqx, &sumq2, L);
   d = sumq2 > 0 ? sumqx / sumq2 : 0.f;
   float best = d * sumqx;
-  for (int t = -kIq4Tries; t <= kIq4Tries; ++t) {
-    const float id = static_cast<float>(t + static_cast<int>(kIq4Codebook[0])) / max;
-    Search::sums(xb, weight, id, &sumqx, &sumq2, nullptr);
-    if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
-      d = sumqx / sumq2;
-      best = d * sumqx;
+  float ids[kIq4TryCount], try_qx[kIq4TryCount], try_q2[kIq4TryCount];
+  for (int t = 0; t < kIq4TryCount; ++t) {
+    ids[t] = static_cast<float>(t - kIq4Tries + static_cast<int>(kIq4Codebook[0])) / max;
+  }
+  Search::sums_of_tries(xb, weight, ids, try_qx, try_q2);
+  for (int t = 0; t < kIq4TryCount; ++t) {  // in order: a try replaces the best only when strictly better
+    if (try_q2[t] > 0 && try_qx[t] * try_qx[t] > best * try_q2[t]) {
+      d = try_qx[t] / try_q2[t];
+      best = d * try_qx[t];
     }
   }
   return d;
