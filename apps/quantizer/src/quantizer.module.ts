@@ -3,6 +3,7 @@ import { FlowProducer } from 'bullmq';
 import Redis from 'ioredis';
 import { ModelStore } from '@tessera/store';
 import { QUANTIZER_CONFIG, QuantizerConfig } from './config/quantizer-config';
+import { redisOptions } from './config/redis-options';
 import { ConvertProcessor } from './processors/convert.processor';
 import { EvaluateProcessor } from './processors/evaluate.processor';
 import { QuantizeProcessor } from './processors/quantize.processor';
@@ -24,10 +25,10 @@ export class QuantizerModule implements OnApplicationShutdown {
       providers: [
         { provide: QUANTIZER_CONFIG, useValue: config },
         { provide: ModelStore, useValue: new ModelStore(config.storeDir) },
-        { provide: QUANT_REDIS, useFactory: () => new Redis(config.redisUrl, { maxRetriesPerRequest: null }) },
+        { provide: QUANT_REDIS, useFactory: () => new Redis(redisOptions(config.redisUrl)) },
         {
           provide: SWEEP_FLOWS,
-          useFactory: () => new FlowProducer({ connection: new Redis(config.redisUrl, { maxRetriesPerRequest: null }), prefix: config.queuePrefix }),
+          useFactory: () => new FlowProducer({ connection: redisOptions(config.redisUrl), prefix: config.queuePrefix }),
         },
         ConvertProcessor,
         QuantizeProcessor,

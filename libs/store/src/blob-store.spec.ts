@@ -52,6 +52,17 @@ describe('BlobStore', () => {
     expect(readdirSync(blobs.tmpDir)).toEqual([]);
   });
 
+  it('lists temp files, with no tmp directory yet meaning none', async () => {
+    expect(await blobs.temps()).toEqual([]);
+    const slow = (async function* () {
+      yield Buffer.from('first half ');
+      expect(await blobs.temps()).toEqual([expect.stringMatching(/\.partial$/)]);
+      yield Buffer.from('second half');
+    })();
+    await blobs.ingestStream(slow);
+    expect(await blobs.temps()).toEqual([]);
+  });
+
   it('moves a finished file into the store by its hash', async () => {
     const p = join(root, 'model.gguf');
     writeFileSync(p, 'GGUF bytes');

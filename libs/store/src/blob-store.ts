@@ -102,6 +102,11 @@ export class BlobStore {
     return out.sort();
   }
 
+  /** Names of the temp files in tmp/ now (writes in progress or left by a crash); no tmp/ yet means none. */
+  async temps(): Promise<string[]> {
+    return (await readdir(this.tmpDir).catch(missingAsEmpty)).sort();
+  }
+
   /** Removes temp files left by crashed writers that are older than `maxAgeMs`. */
   async removeStaleTemps(maxAgeMs: number): Promise<number> {
     let removed = 0;
@@ -133,6 +138,12 @@ export class BlobStore {
     }
     return { digest, size };
   }
+}
+
+/** tmp/ is created by the first streaming write: its absence is an empty directory, any other error is real. */
+function missingAsEmpty(err: NodeJS.ErrnoException): string[] {
+  if (err.code === 'ENOENT') return [];
+  throw err;
 }
 
 /** sha256 of a file's bytes, as `sha256:<hex>`, and its size. */

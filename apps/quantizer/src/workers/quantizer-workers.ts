@@ -11,6 +11,7 @@ import Redis from 'ioredis';
 import { QUANT_CANCEL_CHANNEL, SweepPlan, formatQuantFailure, quantCancelKey } from '@tessera/contracts';
 import { ModelStore } from '@tessera/store';
 import { QUANTIZER_CONFIG, QuantizerConfig } from '../config/quantizer-config';
+import { redisOptions } from '../config/redis-options';
 import { ConvertProcessor } from '../processors/convert.processor';
 import { EvaluateProcessor } from '../processors/evaluate.processor';
 import { JobProcessor } from '../processors/job-processor';
@@ -46,12 +47,12 @@ export class QuantizerWorkers implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationBootstrap(): Promise<void> {
     const removed = await this.store.blobs.removeStaleTemps(DAY_MS);
     if (removed > 0) this.logger.log(`removed ${removed} stale temp files from the store`);
-    this.subscriber = new Redis(this.config.redisUrl, { maxRetriesPerRequest: null });
+    this.subscriber = new Redis(redisOptions(this.config.redisUrl));
     await this.subscriber.subscribe(QUANT_CANCEL_CHANNEL);
     this.subscriber.on('message', (_channel: string, sweepId: string) => this.cancelSweep(sweepId));
     for (const p of this.processors) {
       const worker: Worker = new Worker(p.queue, (job: Job, _token?: string, signal?: AbortSignal) => this.run(p, worker, job, signal), {
-        connection: new Redis(this.config.redisUrl, { maxRetriesPerRequest: null }),
+        connection: redisOptions(this.config.redisUrl),
         prefix: this.config.queuePrefix,
         concurrency: this.config.concurrency,
         lockDuration: this.config.lockDurationMs,

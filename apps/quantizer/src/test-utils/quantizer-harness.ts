@@ -1,0 +1,86 @@
+// Runs the quantizer in this process (a Nest application context) against a
+// test Redis and a temp store, with a BullMQ producer to submit sweeps the way
+// the gateway does, and helpers to wait for their outcome.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Job, Queue, QueueEvents } from 'bullmq';
+import { ConvertJobData, QUANT_JOB_DEFAULTS, QuantQueue, SweepPlan, quantJobIds } from '@tessera/contracts';
+import { ModelStore } from '@tessera/store';
+import { QuantizerConfig, loadQuantizerConfig } from '../config/quantizer-config';
+import { redisOptions } from '../config/redis-options';
+import { QuantizerModule } from '../quantizer.module';
+import { TestRedis } from './test-redis';
+
+export interface QuantizerHarness {
+  readonly config: QuantizerConfig;
+  readonly store: ModelStore;
+  readonly queues: Record<QuantQueue, Queue>;
+  readonly app?: INestApplicationContext;
+  submit(plan: SweepPlan): Promise<Job>;
+  /** The report job once it finished (completed or failed). */
+  waitForReport(sweepId: string, timeoutMs?: number): Promise<Job>;
+  events(queue: QuantQueue): QueueEvents;
+  close(): Promise<void>;
+}
+
+export function testConfig(redis: TestRedis, storeDir: string, env: Record<string, string> = {}): QuantizerConfig {
+  return loadQuantizerConfig({
+    REDIS_URL: redis.url,
+    TESSERA_STORE_DIR: storeDir,
+    QUANT_THREADS: '2',
+    QUANT_EVAL_CTX: '64',
+    QUANT_EVAL_CHUNKS: '3',
+    QUANT_EVAL_GEN_TOKENS: '4',
+    QUANT_LOCK_MS: '2000',
+    QUANT_STALLED_MS: '1000',
+    ...env,
+  });
+}
+
+export async function startQuantizerHarness(redis: TestRedis, env: Record<string, string> = {}, opts: { inProcess?: boolean } = {}): Promise<QuantizerHarness> {
+  const storeDir = env.TESSERA_STORE_DIR ?? mkdtempSync(join(tmpdir(), 'tessera-qstore-'));
+  const config = testConfig(redis, storeDir, env);
+  const app = opts.inProcess === false ? undefined : await NestFactory.createApplicationContext(QuantizerModule.forRoot(config), { logger: false });
+  await app?.init();
+  const connection = () => redisOptions(config.redisUrl);
+  const queues = Object.fromEntries(Object.values(QuantQueue).map((q) => [q, new Queue(q, { connection: connection(), prefix: config.queuePrefix })])) as Record<QuantQueue, Queue>;
+  const events: QueueEvents[] = [];
+  return {
+    config,
+    store: new ModelStore(storeDir),
+    queues,
+    app,
+    submit: (plan) => queues.convert.add('convert', { plan } satisfies ConvertJobData, { ...QUANT_JOB_DEFAULTS, jobId: quantJobIds.convert(plan.sweepId) }),
+    async waitForReport(sweepId, timeoutMs = 120_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const convert = await queues.convert.getJob(quantJobIds.convert(sweepId));
+        if (convert && (await convert.getState()) === 'failed') return convert;
+        const report = await queues.report.getJob(quantJobIds.report(sweepId));
+        const state = await report?.getState();
+        if (report && (state === 'completed' || state === 'failed')) return (await queues.report.getJob(report.id!))!;
+        if (Date.now() > until) throw new Error(`sweep ${sweepId} did not finish within ${timeoutMs} ms (convert: ${await convert?.getState()}, report: ${state})`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    events(queue) {
+      const e = new QueueEvents(queue, { connection: connection(), prefix: config.queuePrefix });
+      events.push(e);
+      return e;
+    },
+    async close() {
+      await app?.close();
+      await Promise.all(events.map((e) => e.close()));
+      await Promise.all(Object.values(queues).map((q) => q.close()));
+      if (!env.TESSERA_STORE_DIR) rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function plan(overrides: Partial<SweepPlan> & Pick<SweepPlan, 'sweepId' | 'source' | 'presets'>): SweepPlan {
+  return { team: 'acme', name: 'model', evaluate: true, ...overrides };
+}
