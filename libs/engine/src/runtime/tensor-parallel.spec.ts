@@ -74,8 +74,8 @@ function twoSequences(a: number[], b: number[], firstBlock: number): ModelBatch 
   };
 }
 
-async function expectSameGeneration(path: string): Promise<void> {
-  const load = (tensorParallel: number) => LlamaModel.load(path, { threads: 2, kvBlocks: 64, blockSize: BLOCK, tensorParallel });
+async function expectSameGeneration(path: string, packWeights = true): Promise<void> {
+  const load = (tensorParallel: number) => LlamaModel.load(path, { threads: 2, kvBlocks: 64, blockSize: BLOCK, tensorParallel, packWeights });
   const [one, two] = [await load(1), await load(2)];
   try {
     expect(two.tensorParallel).toBe(2);
@@ -99,6 +99,10 @@ describe('tensorParallel: 2 on CPU', () => {
   // Q4_K_M: 256-element blocks, and still nothing is cut (slices are whole rows).
   it.each(['f32', 'F16', 'Q8_0', 'Q4_0', 'Q4_K_M'])('generates what one rank generates on micro-%s', async (type) => {
     await expectSameGeneration(goldenModelPath(type));
+  });
+
+  it('generates what one rank generates from unpacked (mapped) weight slices', async () => {
+    await expectSameGeneration(goldenModelPath('Q8_0'), false);
   });
 
   describe('on a synthesized model with 6 heads over 2 KV heads and a tied output', () => {
