@@ -62,6 +62,8 @@ export async function quantizeFile(
     const sizesOut = plan.map((t) => writer.addTensor({ name: t.name, dims: ggmlDims(t.dims), type: t.toType }));
     const slices = new SliceStream(source, planSlices(plan, sources, sliceBytes), { kernels, threads, signal: options.signal, weights });
     stream = slices;
+    // The first tensor's write begins by encoding the header (the vocabulary makes it large): convert meanwhile.
+    slices.prefetch();
     // The writer pulls a tensor's slices one by one; each pull lets the stream start the next.
     async function* tensorData(): AsyncGenerator<Uint8Array> {
       let s: ConvertedSlice;

@@ -57,6 +57,11 @@ export class SliceStream {
     this.outPool = outMax > 0 ? new BufferPool(POOL_BUFFERS, outMax) : undefined;
   }
 
+  /** Starts reading and converting the first slice now, before it is asked for (e.g. while a header is encoded). */
+  prefetch(): void {
+    if (this.nextIndex === 0 && this.ahead === undefined && this.slices.length > 0) this.ahead = this.start(0, Promise.resolve());
+  }
+
   /** The next slice, converted; starts the one after it before returning. */
   async next(): Promise<ConvertedSlice> {
     const i = this.nextIndex++;
