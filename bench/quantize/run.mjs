@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // bench/quantize: MB/s of input per preset with 1 and 2 threads on a SmolLM-135M-shaped
 // model (F16 source, as in the reference figures), median of repetitions, plus each run's
-// peak resident memory (the process's whole peak, next to node's own baseline and the largest
-// tensor, to show memory follows neither the model nor its largest tensor). The machine's load
-// average is recorded, since other work on a shared box skews the times.
+// CPU seconds (user + system, all threads: other work on a shared machine stretches the wall
+// time but hardly this) and peak resident memory (the process's whole peak, next to node's own
+// baseline and the largest tensor, to show memory follows neither the model nor its largest
+// tensor). The machine's load average is recorded, since other work on a shared box skews the times.
 // Prints a table and writes bench/out/quantize.json.
 // usage: node bench/quantize/run.mjs [--reps 3] [--presets Q4_0,Q8_0,Q4_K_M] [--threads 1,2] [--source F16.gguf]
 import { execFileSync } from 'node:child_process';
@@ -57,6 +58,7 @@ for (const preset of values.presets.split(',')) {
       preset,
       threads,
       seconds,
+      cpuSeconds: median(runs.map((x) => x.cpuSeconds)),
       mbPerS: sizeIn / 1e6 / seconds,
       sizeInMB: sizeIn / 1e6,
       sizeOutMB: runs[0].sizeOut / 1e6,
@@ -70,9 +72,9 @@ for (const preset of values.presets.split(',')) {
 }
 
 const loadAfter = loadavg()[0];
-const header = ['preset', 'thr', 'median s', 'MB/s in', 'out MB', 'peak RSS MB', 'node baseline MB', 'largest tensor MB', 'ref s', 'vs ref'];
+const header = ['preset', 'thr', 'median s', 'cpu s', 'MB/s in', 'out MB', 'peak RSS MB', 'node baseline MB', 'largest tensor MB', 'ref s', 'vs ref'];
 const table = [header, ...rows.map((r) => [
-  r.preset, String(r.threads), r.seconds.toFixed(3), r.mbPerS.toFixed(0), r.sizeOutMB.toFixed(1), r.peakRssMB.toFixed(0), r.baselineRssMB.toFixed(0),
+  r.preset, String(r.threads), r.seconds.toFixed(3), r.cpuSeconds.toFixed(2), r.mbPerS.toFixed(0), r.sizeOutMB.toFixed(1), r.peakRssMB.toFixed(0), r.baselineRssMB.toFixed(0),
   r.largestTensorMB.toFixed(1), r.referenceSeconds?.toFixed(1) ?? '', r.speedupVsReference ? `${r.speedupVsReference.toFixed(2)}x` : '',
 ])];
 const widths = header.map((_, c) => Math.max(...table.map((row) => row[c].length)));
