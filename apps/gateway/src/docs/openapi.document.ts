@@ -3,6 +3,8 @@
  * are parsed by hand too (see inference/dto), and the two are kept together by
  * the docs test, which checks every route is described here.
  */
+import { QUANTIZATION_PATHS, QUANTIZATION_SCHEMAS } from '../quantizations/quantizations.openapi';
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
 const errors = (...statuses: number[]) =>
@@ -57,7 +59,7 @@ export const OPENAPI_DOCUMENT = {
   info: {
     title: 'Tessera gateway',
     version: '0.1.0',
-    description: 'OpenAI-compatible inference API of a Tessera cluster, plus its admin API. Authenticate with `Authorization: Bearer tsk-...`.',
+    description: 'OpenAI-compatible inference API of a Tessera cluster, its quantization jobs and model store, plus its admin API. Authenticate with `Authorization: Bearer tsk-...`.',
   },
   security: [{ bearer: [] }],
   paths: {
@@ -136,6 +138,7 @@ export const OPENAPI_DOCUMENT = {
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
       },
     },
+    ...QUANTIZATION_PATHS,
     '/health/live': { get: { summary: 'Liveness (public).', tags: ['ops'], security: [], responses: { '200': { description: 'Alive.' } } } },
     '/health/ready': { get: { summary: 'Readiness: Redis reachable (public).', tags: ['ops'], security: [], responses: { '200': { description: 'Ready.' }, ...errors(503) } } },
     '/metrics': { get: { summary: 'Prometheus metrics (public).', tags: ['ops'], security: [], responses: { '200': { description: 'Text exposition format.' } } } },
@@ -281,6 +284,7 @@ export const OPENAPI_DOCUMENT = {
         },
       },
       CreatedApiKey: { allOf: [ref('ApiKey'), { type: 'object', properties: { key: { type: 'string', description: 'Shown once.' } } }] },
+      ...QUANTIZATION_SCHEMAS,
     },
   },
 } as const;
