@@ -5,3 +5,4 @@ export * from './sweep-submit';
 export * from './sweep-cancel';
 export * from './sweep-status';
 export * from './snapshot-sweep';
+export * from './sweep-restart';

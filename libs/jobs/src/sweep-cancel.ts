@@ -16,3 +16,8 @@ export async function cancelSweep(redis: Redis, sweepId: string): Promise<void> 
 export async function isSweepCancelled(redis: Redis, sweepId: string): Promise<boolean> {
   return (await redis.exists(quantCancelKey(sweepId))) === 1;
 }
+
+/** Lifts the cancel flag, before a cancelled sweep is started again. */
+export async function clearSweepCancel(redis: Redis, sweepId: string): Promise<void> {
+  await redis.del(quantCancelKey(sweepId));
+}

@@ -190,6 +190,13 @@ describe('quantization API (gateway + quantizer + Redis)', () => {
     expect(job.results.some((r: any) => r.state === 'completed')).toBe(false);
     // A finished sweep is not changed by another cancel.
     expect((await gw.request('DELETE', `/v1/quantizations/${res.body.id}`, { key: acme })).body.state).toBe('cancelled');
+    // Submitting the same work again starts it afresh under the same id.
+    const again = await post({ source: 'file:micro-hf', presets: ['Q4_0', 'Q5_K_M'], name: 'cancel-me' });
+    expect(again.status).toBe(201);
+    expect(again.body).toMatchObject({ id: res.body.id, done: false, errors: [] });
+    const rerun = await waitUntilDone(res.body.id);
+    expect(rerun).toMatchObject({ state: 'completed', errors: [] });
+    expect(rerun.results.map((r: any) => r.state)).toEqual(['completed', 'completed']);
   }, 60_000);
 
   it('answers 404 for unknown quantizations and 401 without a key', async () => {
@@ -206,7 +213,7 @@ describe('quantization API (gateway + quantizer + Redis)', () => {
     const model = Buffer.concat([Buffer.from('GGUF'), randomBytes(4096)]);
     const res = await upload(model, '?name=my-model&tag=v1');
     expect(res.status).toBe(201);
-    const body = await res.json();
+    const body: any = await res.json();
     expect(body).toMatchObject({ id: 'my-model:v1', object: 'stored_model', size: model.length, digest: `sha256:${createHash('sha256').update(model).digest('hex')}`, source: 'model:my-model:v1' });
     expect((await get('/v1/stored-models')).body.data.map((m: any) => m.id)).toContain('my-model:v1');
     expect((await get('/v1/stored-models/my-model/v1')).body.digest).toBe(body.digest);
@@ -218,7 +225,7 @@ describe('quantization API (gateway + quantizer + Redis)', () => {
     for (const query of ['?name=..%2Fescape', '?name=.hidden', '?name=ok&tag=..']) {
       const bad = await upload(model, query);
       expect(bad.status).toBe(400);
-      expect((await bad.json()).error.message).toMatch(/not allowed/);
+      expect(((await bad.json()) as any).error.message).toMatch(/not allowed/);
     }
     expect((await get('/v1/stored-models/..%2F..%2Fetc/passwd')).status).toBe(400);
     expect((await upload(Buffer.from('not a gguf file at all'), '?name=text')).status).toBe(400);
@@ -226,7 +233,7 @@ describe('quantization API (gateway + quantizer + Redis)', () => {
     const big = Buffer.concat([Buffer.from('GGUF'), randomBytes(UPLOAD_LIMIT)]);
     const declared = await upload(big, '?name=too-big');
     expect(declared.status).toBe(413);
-    expect((await declared.json()).error).toMatchObject({ code: 'payload_too_large', message: expect.stringContaining('UPLOAD_LIMIT_BYTES') });
+    expect(((await declared.json()) as any).error).toMatchObject({ code: 'payload_too_large', message: expect.stringContaining('UPLOAD_LIMIT_BYTES') });
     // Streamed without a length: the store stops at the limit.
     const chunks = [big.subarray(0, 40_000), big.subarray(40_000)];
     const stream = new ReadableStream({ pull: (c) => (chunks.length ? c.enqueue(chunks.shift()!) : c.close()) });

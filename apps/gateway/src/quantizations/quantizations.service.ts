@@ -5,7 +5,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { ErrorCode, SweepPlan } from '@tessera/contracts';
-import { SweepStatus, cancelSweep, isSweepCancelled, isSweepId, snapshotSweep, submitSweep, summarizeSweep, sweepIdOf } from '@tessera/jobs';
+import { SweepStatus, cancelSweep, clearSweepCancel, isSweepCancelled, isSweepId, removeSweepJobs, snapshotSweep, submitSweep, summarizeSweep, sweepIdOf } from '@tessera/jobs';
 import { ModelStore, checkName } from '@tessera/store';
 import { Principal } from '../auth/principal';
 import { ApiError } from '../common/api-error';
@@ -34,7 +34,11 @@ export class QuantizationsService {
     private readonly clock: Clock,
   ) {}
 
-  /** Submits a sweep; `created` is false when the same work was submitted before (the existing sweep is returned). */
+  /**
+   * Submits a sweep; `created` is false when the same work was submitted
+   * before and is queued, running or completed (that sweep is returned). A
+   * failed or cancelled one is started again under the same id.
+   */
   async create(principal: Principal, request: CreateQuantizationRequest): Promise<{ created: boolean; view: QuantizationView }> {
     const store = requireStore(this.maybeStore);
     const team = principal.teamId;
@@ -42,7 +46,14 @@ export class QuantizationsService {
     const name = await withStoreErrors(async () => checkName('model name', request.name ?? source.defaultName), 'name');
     const sweepId = sweepIdOf({ team, sourceFingerprint: source.fingerprint, presets: request.presets, evaluate: request.evaluate, name });
     const existing = await this.sweeps.find(sweepId);
-    if (existing) return { created: false, view: await this.view(existing) };
+    if (existing) {
+      const status = await this.status(existing);
+      if (!(status.done && (status.state === 'failed' || status.state === 'cancelled'))) return { created: false, view: quantizationView(existing, status) };
+      await removeSweepJobs(this.queues.queues, existing.plan);
+      await clearSweepCancel(this.redis, sweepId);
+      await submitSweep(this.queues.queues.convert, existing.plan);
+      return { created: true, view: await this.view(existing) };
+    }
     const plan: SweepPlan = { sweepId, team, name, source: source.text, presets: request.presets, evaluate: request.evaluate };
     // Job first, record second: a crash in between leaves a job the next identical POST adopts.
     await submitSweep(this.queues.queues.convert, plan);
