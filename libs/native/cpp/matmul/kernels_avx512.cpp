@@ -261,6 +261,76 @@ struct Blocks32Packed {
   }
 };
 
+// Q8_0 as the reference rounds it: per row, 8 float lanes (lane k: elements
+// 4k .. 4k + 3 of every block), each updated block by block with a fused
+// multiply-add by d_w * d_y, then summed as ((0 + 4) + (2 + 6)) + ((1 + 5) +
+// (3 + 7)). The packed layout already gives lane k of 8 rows in one
+// vpdpbusd (vector k), so acc[k] holds lane k of the group's 8 rows and the
+// final sums are vertical. The +128 of the stored weights is removed per
+// lane: each lane's sum starts at -128 * (sum of its 4 activations).
+struct Q8_0LanePrep {
+  float d[kMaxTokens][kMaxBlocks];
+  int32_t offset[kMaxTokens][kMaxBlocks][8];
+};
+
+Q8_0LanePrep& q8_0_lane_prep() {
+  static thread_local Q8_0LanePrep prep;
+  return prep;
+}
+
+struct PackedQ8_0Lanes {
+  static constexpr size_t kGroupBytes = group_bytes<PackedQ8_0>();
+  using Prep = Q8_0LanePrep;
+  static Prep& prep_storage() { return q8_0_lane_prep(); }
+  static void pack(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8_t* dst) {
+    tessera::mm::pack<PackedQ8_0>(data, row_bytes, rows, nb, dst);
+  }
+
+  static void prepare(const uint8_t* const* rows, int ntok, int64_t nb, Prep* p) {
+    for (int t = 0; t < ntok; ++t) {
+      const auto* y = reinterpret_cast<const block_q8_0*>(rows[t]);
+      for (int64_t b = 0; b < nb; ++b) {
+        p->d[t][b] = half_to_float(y[b].d);
+        for (int k = 0; k < 8; ++k) {
+          const int8_t* q = y[b].qs + 4 * k;
+          p->offset[t][b][k] = -128 * (q[0] + q[1] + q[2] + q[3]);
+        }
+      }
+    }
+  }
+
+  template <int T, bool kQuad>
+  static void dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep& p,
+                   __m256* out) {
+    __m256 acc[T][8];
+    for (int t = 0; t < T; ++t)
+      for (int k = 0; k < 8; ++k) acc[t][k] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; ++b) {
+      const uint8_t* g = group + static_cast<size_t>(b) * kGroupBytes;
+      prefetch_ahead<kGroupBytes>(g, 1024);
+      const __m256 dw = _mm256_cvtph_ps(load128(g));
+      __m256 dd[T];
+      const int8_t* yqs[T];
+      for (int t = 0; t < T; ++t) {
+        dd[t] = _mm256_mul_ps(dw, _mm256_set1_ps(p.d[t][b]));
+        yqs[t] = reinterpret_cast<const block_q8_0*>(rows[t])[b].qs;
+      }
+      for (int k = 0; k < 8; ++k) {
+        const __m256i v = load256(g + 16 + 32 * k);
+        for (int t = 0; t < T; ++t) {
+          const __m256i lane = _mm256_dpbusd_epi32(_mm256_set1_epi32(p.offset[t][b][k]), v, bcast4(yqs[t] + 4 * k));
+          acc[t][k] = _mm256_fmadd_ps(dd[t], _mm256_cvtepi32_ps(lane), acc[t][k]);
+        }
+      }
+    }
+    for (int t = 0; t < T; ++t) {
+      const __m256 a = _mm256_add_ps(_mm256_add_ps(acc[t][4], acc[t][0]), _mm256_add_ps(acc[t][6], acc[t][2]));
+      const __m256 c = _mm256_add_ps(_mm256_add_ps(acc[t][5], acc[t][1]), _mm256_add_ps(acc[t][7], acc[t][3]));
+      out[t] = _mm256_add_ps(a, c);
+    }
+  }
+};
+
 template <class F>
 PackedKernel blocks32_packed_of() {
   PackedKernel k;
@@ -281,7 +351,7 @@ PackedKernel avx512_packed_kernel(GgmlType wtype) {
     case GgmlType::Q5_0: return blocks32_packed_of<PackedNibbles<Q5_0Nibbles>>();
     case GgmlType::Q5_1: return blocks32_packed_of<PackedNibbles<Q5_1Nibbles>>();
     case GgmlType::IQ4_NL: return blocks32_packed_of<PackedNibbles<IQ4_NLNibbles>>();
-    // Q8_0: none; the AVX2 vec-dot keeps the reference's per-lane float sums.
+    case GgmlType::Q8_0: return packed_of<PackedQ8_0Lanes>();
     default: return avx512_packed_kquant_kernel(wtype);
   }
 }

@@ -1,9 +1,10 @@
-// Packed AVX-512 (VL + BW + VNNI) kernels for Q2_K, Q3_K and IQ4_XS: 8 rows of one
+// Packed AVX-512 (VL + BW + VNNI) kernels for Q2_K and IQ4_XS: 8 rows of one
 // super-block per group, quants arranged as in kernels_avx512.cpp (lane r of a
 // vector holds 4 consecutive quants of row r), sub-block scales unpacked to
-// one byte per row. Per sub-block, vpdpbusd gives 8 exact integer row sums;
-// they are scaled in float by d * scale (exact: an fp16 times a small
-// integer), and each super-block's total is scaled by the activation's d.
+// one byte per row. Per sub-block, vpdpbusd gives 8 exact integer row sums.
+// Q2_K combines them as the reference's repacked kernels do (see below);
+// IQ4_XS scales them in float by d * scale (exact: an fp16 times a small
+// integer) and each super-block's total by the activation's d.
 // Same-file rules as kernels_avx512.cpp: no standard library templates here.
 #pragma GCC target("avx512vnni")
 #include <cstring>
@@ -16,82 +17,6 @@
 namespace tessera {
 namespace mm {
 namespace {
-
-// Q3_K group: d[8] (fp16); scales[16 groups][8 rows] (int8, bias removed);
-// 8 high-bit vectors, vector k holding hmask[4k ..] of each row; then for
-// each half h 8 vectors, vector k holding qs[32h + 4k ..] of each row. Shift
-// s of a qs byte and bit 4h + s of its hmask byte give element
-// 128h + 32s + 4k + j, stored as value + 4 (0..7), in group 8h + 2s + k / 4.
-struct PackedQ3K {
-  static constexpr size_t kHmAt = 16 + 128;
-  static constexpr size_t kQsAt = kHmAt + 256;
-  static constexpr size_t kGroupBytes = kQsAt + 512;
-  using Prep = NoPrep;
-  static Prep& prep_storage() { return NoPrep::storage(); }
-  static void prepare(const uint8_t* const*, int, int64_t, Prep*) {}
-
-  static void pack(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8_t* dst) {
-    const int64_t groups = (rows + kGroupRows - 1) / kGroupRows;
-    std::memset(dst, 0, static_cast<size_t>(groups * nb) * kGroupBytes);
-    for (int64_t g = 0; g < groups; ++g)
-      for (int64_t b = 0; b < nb; ++b) {
-        uint8_t* out = dst + static_cast<size_t>(g * nb + b) * kGroupBytes;
-        for (int r = 0; r < kGroupRows && g * kGroupRows + r < rows; ++r) {
-          const auto* x = reinterpret_cast<const block_q3_K*>(data + (g * kGroupRows + r) * row_bytes) + b;
-          std::memcpy(out + 2 * r, &x->d, 2);
-          int8_t sc[16];
-          unpack_q3k_scales(x->scales, sc);
-          for (int j = 0; j < 16; ++j) out[16 + 8 * j + r] = static_cast<uint8_t>(sc[j]);
-          for (int k = 0; k < 8; ++k) std::memcpy(out + kHmAt + 32 * k + 4 * r, x->hmask + 4 * k, 4);
-          for (int v = 0; v < 16; ++v) std::memcpy(out + kQsAt + 32 * v + 4 * r, x->qs + 4 * v, 4);
-        }
-      }
-  }
-
-  template <int T, bool kQuad>
-  static void dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep&,
-                   __m256* out) {
-    const __m256i three = _mm256_set1_epi8(3);
-    const __m256i four = _mm256_set1_epi8(4);
-    __m256 acc[T];
-    for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
-    for (int64_t b = 0; b < nb; ++b) {
-      const uint8_t* g = group + static_cast<size_t>(b) * kGroupBytes;
-      prefetch_ahead<kGroupBytes>(g, kGroupBytes);
-      const block_q8_K* y[T];
-      for (int t = 0; t < T; ++t) y[t] = reinterpret_cast<const block_q8_K*>(rows[t]) + b;
-      const __m256 d = _mm256_cvtph_ps(load128(g));
-      __m256 sb[T];
-      for (int t = 0; t < T; ++t) sb[t] = _mm256_setzero_ps();
-      for (int h = 0; h < 2; ++h)
-        for (int q = 0; q < 2; ++q) {
-          // Groups 8h + 2s + q; values are stored + 4, so each sum starts at
-          // -4 * (sum of the group's activations).
-          __m256i sum[T][4];
-          for (int t = 0; t < T; ++t)
-            for (int s = 0; s < 4; ++s) sum[t][s] = _mm256_set1_epi32(-4 * y[t]->bsums[8 * h + 2 * s + q]);
-          for (int k = 4 * q; k < 4 * q + 4; ++k) {
-            __m256i qs = load256(g + kQsAt + 32 * (8 * h + k));
-            const __m256i hm = load256(g + kHmAt + 32 * k);
-            for (int s = 0; s < 4; ++s) {
-              __m256i v = _mm256_and_si256(qs, three);
-              const __mmask32 high = _mm256_test_epi8_mask(hm, _mm256_set1_epi8(static_cast<char>(1 << (4 * h + s))));
-              v = _mm256_mask_add_epi8(v, high, v, four);
-              for (int t = 0; t < T; ++t)
-                sum[t][s] = _mm256_dpbusd_epi32(sum[t][s], v, bcast4(y[t]->qs + 128 * h + 32 * s + 4 * k));
-              qs = _mm256_srli_epi16(qs, 2);
-            }
-          }
-          for (int s = 0; s < 4; ++s) {
-            const __m256 scale = row_scales_i8(g + 16 + 8 * (8 * h + 2 * s + q), d);
-            for (int t = 0; t < T; ++t) sb[t] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(sum[t][s]), sb[t]);
-          }
-        }
-      for (int t = 0; t < T; ++t) acc[t] = _mm256_fmadd_ps(sb[t], _mm256_set1_ps(y[t]->d), acc[t]);
-    }
-    for (int t = 0; t < T; ++t) out[t] = acc[t];
-  }
-};
 
 // Q2_K group: d[8], dmin[8] (fp16); the scale bytes (low nibble: scale,
 // high nibble: min) as pairs (groups 2i, 2i + 1) per row for i = 0..7; then
@@ -269,7 +194,7 @@ struct PackedIQ4XS {
 PackedKernel avx512_packed_low_bit_kernel(GgmlType wtype) {
   switch (wtype) {
     case GgmlType::Q2_K: return packed_of<PackedQ2K>();
-    // Q3_K: none; the AVX2 vec-dot keeps the reference's per-lane float sums.
+    // Q3_K has none: the AVX2 vec-dot rounds in the reference's 8 lanes per row.
     case GgmlType::IQ4_XS: return packed_of<PackedIQ4XS>();
     default: return {};
   }

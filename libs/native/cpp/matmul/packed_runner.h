@@ -104,14 +104,11 @@ inline __m256i bcast4(const int8_t* p) {
   return _mm256_set1_epi32(v);
 }
 
-// Eight per-row byte scales (at p) times the rows' d, as floats.
-inline __m256 row_scales_u8(const uint8_t* p, __m256 d) {
-  return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)))), d);
-}
 // Eight per-row byte scales (at p) as int32.
 inline __m256i row_scales_u8_epi32(const uint8_t* p) {
   return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
 }
+// Eight per-row byte scales (at p) times the rows' d, as floats.
 inline __m256 row_scales_i8(const uint8_t* p, __m256 d) {
   return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)))), d);
 }
