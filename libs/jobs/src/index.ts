@@ -6,3 +6,4 @@ export * from './sweep-cancel';
 export * from './sweep-status';
 export * from './snapshot-sweep';
 export * from './sweep-restart';
+export * from './snapshot-from-report';

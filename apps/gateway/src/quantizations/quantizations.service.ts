@@ -4,8 +4,8 @@
 
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { ErrorCode, SweepPlan } from '@tessera/contracts';
-import { SweepStatus, cancelSweep, clearSweepCancel, isSweepCancelled, isSweepId, removeSweepJobs, snapshotSweep, submitSweep, summarizeSweep, sweepIdOf } from '@tessera/jobs';
+import { ErrorCode, SweepPlan, SweepReport } from '@tessera/contracts';
+import { SweepStatus, cancelSweep, clearSweepCancel, isSweepCancelled, isSweepId, removeSweepJobs, snapshotFromReport, snapshotSweep, submitSweep, summarizeSweep, sweepIdOf } from '@tessera/jobs';
 import { ModelStore, checkName } from '@tessera/store';
 import { Principal } from '../auth/principal';
 import { ApiError } from '../common/api-error';
@@ -22,6 +22,8 @@ import { QuantizationView, quantizationView } from './quantization.view';
 import { QuantizationRepository, SweepRecord } from './quantization.repository';
 
 export const MAX_LIST_LIMIT = 100;
+/** A sweep whose convert job is missing longer than this after submission had its jobs removed by retention. */
+const EXPIRED_AFTER_MS = 60_000;
 
 @Injectable()
 export class QuantizationsService {
@@ -106,7 +108,13 @@ export class QuantizationsService {
 
   async status(record: SweepRecord): Promise<SweepStatus> {
     const cancelled = await isSweepCancelled(this.redis, record.plan.sweepId);
-    return summarizeSweep(await snapshotSweep(this.queues.queues, record.plan, cancelled));
+    const snapshot = await snapshotSweep(this.queues.queues, record.plan, cancelled);
+    if (snapshot.convert.phase === 'pending' && this.clock.now() - record.createdAt > EXPIRED_AFTER_MS) {
+      // The jobs are gone (retention): the report in the store still tells how it ended.
+      const report = await this.maybeStore?.readReport(record.plan.team, record.plan.sweepId, 'json');
+      if (report) return summarizeSweep(snapshotFromReport(record.plan, JSON.parse(report) as SweepReport));
+    }
+    return summarizeSweep(snapshot);
   }
 
   async view(record: SweepRecord): Promise<QuantizationView> {
