@@ -1,6 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QUANT_PRESET_NAMES } from '@tessera/contracts';
@@ -18,7 +18,8 @@ import { readSseEvents } from './test-utils/sse-reader';
  */
 describe('quantization API (gateway + quantizer + Redis)', () => {
   const PRESETS = ['Q4_0', 'Q4_K_M', 'Q5_K_M', 'Q8_0'];
-  const UPLOAD_LIMIT = 64 * 1024;
+  let f16: string;
+  let uploadLimit: number;
   let base: string;
   let redis: TestRedis;
   let gw: GatewayHarness;
@@ -65,9 +66,13 @@ describe('quantization API (gateway + quantizer + Redis)', () => {
     await synthHfModel(join(importDir, 'micro-hf'), { preset: 'micro', seed: 5, dtype: 'f16' });
     writeFileSync(join(importDir, 'corrupt.gguf'), Buffer.concat([Buffer.from('GGUF'), randomBytes(256)]));
     writeFileSync(join(base, 'outside.gguf'), 'GGUF');
+    // What the converter writes for this checkpoint (the sweep's name goes into its metadata).
+    f16 = join(base, 'ref-f16.gguf');
+    await convertHfToGguf(join(importDir, 'micro-hf'), f16, { outtype: 'f16', name: 'micro-hf' });
+    uploadLimit = statSync(f16).size + 4096;
     redis = await startTestRedis();
     const env = { TESSERA_STORE_DIR: storeDir, TESSERA_IMPORT_DIR: importDir };
-    gw = await startGateway({ ...env, UPLOAD_LIMIT_BYTES: String(UPLOAD_LIMIT) }, redis);
+    gw = await startGateway({ ...env, UPLOAD_LIMIT_BYTES: String(uploadLimit) }, redis);
     quantizer = await startInProcessQuantizer({ ...env, REDIS_URL: redis.url });
     acme = await createKey('acme');
     rival = await createKey('rival');
@@ -102,8 +107,6 @@ describe('quantization API (gateway + quantizer + Redis)', () => {
     expect(job.results.map((r: any) => r.preset)).toEqual(PRESETS);
 
     // The artifacts are exactly what the converter and the CLI's quantizer write.
-    const f16 = join(base, 'ref-f16.gguf');
-    await convertHfToGguf(join(base, 'import', 'micro-hf'), f16, { outtype: 'f16', name: 'micro-hf' });
     expect(job.source_model).toMatchObject({ state: 'completed', digest: sha256(f16), format: 'F16', model: 'micro-hf:source' });
     for (const r of job.results) {
       const out = join(base, `ref-${r.preset}.gguf`);
@@ -230,7 +233,7 @@ describe('quantization API (gateway + quantizer + Redis)', () => {
     expect((await get('/v1/stored-models/..%2F..%2Fetc/passwd')).status).toBe(400);
     expect((await upload(Buffer.from('not a gguf file at all'), '?name=text')).status).toBe(400);
 
-    const big = Buffer.concat([Buffer.from('GGUF'), randomBytes(UPLOAD_LIMIT)]);
+    const big = Buffer.concat([Buffer.from('GGUF'), randomBytes(uploadLimit)]);
     const declared = await upload(big, '?name=too-big');
     expect(declared.status).toBe(413);
     expect(((await declared.json()) as any).error).toMatchObject({ code: 'payload_too_large', message: expect.stringContaining('UPLOAD_LIMIT_BYTES') });
@@ -244,4 +247,20 @@ describe('quantization API (gateway + quantizer + Redis)', () => {
     expect(deleted.body).toEqual({ id: 'my-model:v1', object: 'stored_model', deleted: true });
     expect((await get('/v1/stored-models/my-model/v1')).status).toBe(404);
   });
+
+  it('quantizes an uploaded GGUF (source model:<name>:<tag>) to the same bytes as the CLI', async () => {
+    const res = await upload(readFileSync(f16), '?name=micro-f16&tag=v1');
+    expect(res.status).toBe(201);
+    const stored: any = await res.json();
+    expect(stored).toMatchObject({ id: 'micro-f16:v1', origin: 'upload', source: 'model:micro-f16:v1', digest: sha256(f16) });
+    const created = await post({ source: stored.source, presets: ['Q4_0'], evaluate: false });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'micro-f16', source: 'model:micro-f16:v1', evaluate: false });
+    const job = await waitUntilDone(created.body.id);
+    expect(job).toMatchObject({ state: 'completed', errors: [], source_model: { digest: sha256(f16), format: 'F16' } });
+    const out = join(base, 'ref-upload-Q4_0.gguf');
+    await quantizeFile(f16, out, 'Q4_0', { threads: 1 });
+    expect(job.results).toEqual([expect.objectContaining({ preset: 'Q4_0', state: 'completed', model: 'micro-f16:q4_0', digest: sha256(out), quality: null })]);
+    expect((await get('/v1/stored-models/micro-f16/q4_0')).body).toMatchObject({ parent: sha256(f16), preset: 'Q4_0', digest: sha256(out) });
+  }, 60_000);
 });
