@@ -261,30 +261,65 @@ struct Blocks32Packed {
   }
 };
 
-// Q8_0 as the reference rounds it: per row, 8 float lanes (lane k: elements
-// 4k .. 4k + 3 of every block), each updated block by block with a fused
-// multiply-add by d_w * d_y, then summed as ((0 + 4) + (2 + 6)) + ((1 + 5) +
-// (3 + 7)). The packed layout already gives lane k of 8 rows in one
-// vpdpbusd (vector k), so acc[k] holds lane k of the group's 8 rows and the
-// final sums are vertical. The +128 of the stored weights is removed per
-// lane: each lane's sum starts at -128 * (sum of its 4 activations).
-struct Q8_0LanePrep {
+// Q8_0 and Q5_0 as the reference rounds them (its vec-dot and its sgemm
+// alike): per row, 8 float lanes (lane k: elements 4k .. 4k + 3 of every
+// block), each updated block by block with a fused multiply-add by
+// d_w * d_y, then summed as ((0 + 4) + (2 + 6)) + ((1 + 5) + (3 + 7)). In
+// the packed layouts one vpdpbusd gives lane k of all 8 rows of a group
+// (Q8_0: vector k; the 4-bit formats: the low nibbles of vector k are lane
+// k, the high nibbles lane 4 + k), so acc[k] holds lane k of the group's 8
+// rows and the final sums are vertical. The stored weights' offset is
+// removed per lane: each lane's sum starts at -offset * (sum of its 4
+// activations).
+struct LanePrep {
   float d[kMaxTokens][kMaxBlocks];
   int32_t offset[kMaxTokens][kMaxBlocks][8];
 };
 
-Q8_0LanePrep& q8_0_lane_prep() {
-  static thread_local Q8_0LanePrep prep;
+LanePrep& lane_prep() {
+  static thread_local LanePrep prep;
   return prep;
 }
 
-struct PackedQ8_0Lanes {
-  static constexpr size_t kGroupBytes = group_bytes<PackedQ8_0>();
-  using Prep = Q8_0LanePrep;
-  static Prep& prep_storage() { return q8_0_lane_prep(); }
-  static void pack(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8_t* dst) {
-    tessera::mm::pack<PackedQ8_0>(data, row_bytes, rows, nb, dst);
+// Lane sums of one block for T tokens: Q8_0 (8 quant vectors, one per lane).
+struct Q8_0LaneSums {
+  using Format = PackedQ8_0;
+  template <int T>
+  static void sums(const uint8_t*, const uint8_t* quants, const int8_t* const* yqs, __m256i (*lane)[8]) {
+    for (int k = 0; k < 8; ++k) {
+      const __m256i v = load256(quants + 32 * k);
+      for (int t = 0; t < T; ++t) lane[t][k] = _mm256_dpbusd_epi32(lane[t][k], v, bcast4(yqs[t] + 4 * k));
+    }
   }
+};
+
+// The 4-bit formats (4 quant vectors, each holding two lanes).
+template <class Variant>
+struct NibbleLaneSums {
+  using Format = PackedNibbles<Variant>;
+  template <int T>
+  static void sums(const uint8_t* extra, const uint8_t* quants, const int8_t* const* yqs, __m256i (*lane)[8]) {
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    for (int k = 0; k < 4; ++k) {
+      const __m256i v = load256(quants + 32 * k);
+      __m256i lo = _mm256_and_si256(v, low);
+      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+      Variant::finish(extra, k, &lo, &hi);
+      for (int t = 0; t < T; ++t) {
+        lane[t][k] = _mm256_dpbusd_epi32(lane[t][k], lo, bcast4(yqs[t] + 4 * k));
+        lane[t][4 + k] = _mm256_dpbusd_epi32(lane[t][4 + k], hi, bcast4(yqs[t] + 16 + 4 * k));
+      }
+    }
+  }
+};
+
+template <class S>
+struct Blocks32Lanes {
+  using F = typename S::Format;
+  static_assert(!F::kHasMin, "lanes are for the signed formats");
+  static constexpr size_t kGroupBytes = group_bytes<F>();
+  using Prep = LanePrep;
+  static Prep& prep_storage() { return lane_prep(); }
 
   static void prepare(const uint8_t* const* rows, int ntok, int64_t nb, Prep* p) {
     for (int t = 0; t < ntok; ++t) {
@@ -293,7 +328,7 @@ struct PackedQ8_0Lanes {
         p->d[t][b] = half_to_float(y[b].d);
         for (int k = 0; k < 8; ++k) {
           const int8_t* q = y[b].qs + 4 * k;
-          p->offset[t][b][k] = -128 * (q[0] + q[1] + q[2] + q[3]);
+          p->offset[t][b][k] = -F::kOffset * (q[0] + q[1] + q[2] + q[3]);
         }
       }
     }
@@ -309,18 +344,16 @@ struct PackedQ8_0Lanes {
       const uint8_t* g = group + static_cast<size_t>(b) * kGroupBytes;
       prefetch_ahead<kGroupBytes>(g, 1024);
       const __m256 dw = _mm256_cvtph_ps(load128(g));
-      __m256 dd[T];
       const int8_t* yqs[T];
+      __m256i lane[T][8];
       for (int t = 0; t < T; ++t) {
-        dd[t] = _mm256_mul_ps(dw, _mm256_set1_ps(p.d[t][b]));
         yqs[t] = reinterpret_cast<const block_q8_0*>(rows[t])[b].qs;
+        for (int k = 0; k < 8; ++k) lane[t][k] = _mm256_set1_epi32(p.offset[t][b][k]);
       }
-      for (int k = 0; k < 8; ++k) {
-        const __m256i v = load256(g + 16 + 32 * k);
-        for (int t = 0; t < T; ++t) {
-          const __m256i lane = _mm256_dpbusd_epi32(_mm256_set1_epi32(p.offset[t][b][k]), v, bcast4(yqs[t] + 4 * k));
-          acc[t][k] = _mm256_fmadd_ps(dd[t], _mm256_cvtepi32_ps(lane), acc[t][k]);
-        }
+      S::template sums<T>(g + scale_bytes<F>(), g + scale_bytes<F>() + F::kExtra, yqs, lane);
+      for (int t = 0; t < T; ++t) {
+        const __m256 dd = _mm256_mul_ps(dw, _mm256_set1_ps(p.d[t][b]));
+        for (int k = 0; k < 8; ++k) acc[t][k] = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(lane[t][k]), acc[t][k]);
       }
     }
     for (int t = 0; t < T; ++t) {
@@ -330,6 +363,15 @@ struct PackedQ8_0Lanes {
     }
   }
 };
+
+template <class S>
+PackedKernel lanes_packed_of() {
+  PackedKernel k;
+  k.group_bytes = group_bytes<typename S::Format>();
+  k.pack = pack<typename S::Format>;
+  k.run = run_packed<Blocks32Lanes<S>>;
+  return k;
+}
 
 template <class F>
 PackedKernel blocks32_packed_of() {
@@ -348,10 +390,10 @@ PackedKernel avx512_packed_kernel(GgmlType wtype) {
   switch (wtype) {
     case GgmlType::Q4_0: return blocks32_packed_of<PackedNibbles<Q4_0Nibbles>>();
     case GgmlType::Q4_1: return blocks32_packed_of<PackedNibbles<Q4_1Nibbles>>();
-    case GgmlType::Q5_0: return blocks32_packed_of<PackedNibbles<Q5_0Nibbles>>();
+    case GgmlType::Q5_0: return lanes_packed_of<NibbleLaneSums<Q5_0Nibbles>>();
     case GgmlType::Q5_1: return blocks32_packed_of<PackedNibbles<Q5_1Nibbles>>();
     case GgmlType::IQ4_NL: return blocks32_packed_of<PackedNibbles<IQ4_NLNibbles>>();
-    case GgmlType::Q8_0: return packed_of<PackedQ8_0Lanes>();
+    case GgmlType::Q8_0: return lanes_packed_of<Q8_0LaneSums>();
     default: return avx512_packed_kquant_kernel(wtype);
   }
 }
