@@ -72,7 +72,8 @@ describe('quantization API (gateway + quantizer + Redis)', () => {
     uploadLimit = statSync(f16).size + 4096;
     redis = await startTestRedis();
     const env = { TESSERA_STORE_DIR: storeDir, TESSERA_IMPORT_DIR: importDir };
-    gw = await startGateway({ ...env, UPLOAD_LIMIT_BYTES: String(uploadLimit) }, redis);
+    // Uploads stream past the JSON body limit; only UPLOAD_LIMIT_BYTES bounds them.
+    gw = await startGateway({ ...env, UPLOAD_LIMIT_BYTES: String(uploadLimit), BODY_LIMIT_BYTES: '65536' }, redis);
     quantizer = await startInProcessQuantizer({ ...env, REDIS_URL: redis.url });
     acme = await createKey('acme');
     rival = await createKey('rival');
@@ -249,6 +250,7 @@ describe('quantization API (gateway + quantizer + Redis)', () => {
   });
 
   it('quantizes an uploaded GGUF (source model:<name>:<tag>) to the same bytes as the CLI', async () => {
+    expect(statSync(f16).size).toBeGreaterThan(65536); // over BODY_LIMIT_BYTES: streamed, not buffered
     const res = await upload(readFileSync(f16), '?name=micro-f16&tag=v1');
     expect(res.status).toBe(201);
     const stored: any = await res.json();
