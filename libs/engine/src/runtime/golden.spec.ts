@@ -11,7 +11,7 @@ import { goldenModelPath, GoldenPrompt, readGolden } from './test-utils/golden';
 
 // Each file agrees only because every weight matmul rounds exactly as the
 // reference's kernel for that type, batch size and machine class does (see
-// TokenGrouping in libs/native/cpp/matmul/matmul.h): a last-bit difference
+// TokenRounding in libs/native/cpp/matmul/matmul.h): a last-bit difference
 // flips an fp16 / int8 activation rounding downstream and moves log-probs by
 // up to 7e-2, far above the tolerances.
 const CASES: [string, number][] = [
