@@ -265,4 +265,19 @@ describe('quantization API (gateway + quantizer + Redis)', () => {
     expect(job.results).toEqual([expect.objectContaining({ preset: 'Q4_0', state: 'completed', model: 'micro-f16:q4_0', digest: sha256(out), quality: null })]);
     expect((await get('/v1/stored-models/micro-f16/q4_0')).body).toMatchObject({ parent: sha256(f16), preset: 'Q4_0', digest: sha256(out) });
   }, 60_000);
+
+  it('answers 503 naming TESSERA_STORE_DIR on a gateway without a model store', async () => {
+    const bare = await startGateway({}, redis);
+    try {
+      for (const [method, path] of [['GET', '/v1/stored-models'], ['POST', '/v1/models/uploads?name=x']]) {
+        const res = await bare.request(method, path, { key: acme });
+        expect(res.status).toBe(503);
+        expect(res.body.error.message).toMatch(/TESSERA_STORE_DIR/);
+      }
+      const res = await bare.request('POST', '/v1/quantizations', { key: acme, body: { source: 'file:micro-hf', presets: ['Q4_0'] } });
+      expect(res.status).toBe(503);
+    } finally {
+      await bare.close();
+    }
+  });
 });

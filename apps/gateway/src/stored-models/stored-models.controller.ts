@@ -4,7 +4,6 @@ import { CurrentPrincipal, Principal } from '../auth/principal';
 import { Role } from '../auth/role';
 import { RequireRole } from '../auth/route-access.decorator';
 import { StoredModelsService } from './stored-models.service';
-import { uploadStream } from './upload-stream';
 
 /**
  * The team's models in the store. They live under /v1/stored-models, apart
@@ -20,7 +19,7 @@ export class StoredModelsController {
   upload(@CurrentPrincipal() principal: Principal, @Query('name') name: string | undefined, @Query('tag') tag: string | undefined, @Req() req: FastifyRequest) {
     const length = req.headers['content-length'];
     const contentLength = length === undefined ? undefined : Number(length);
-    return this.models.upload(principal, { name, tag, contentLength }, uploadStream(req.body));
+    return this.models.upload(principal, { name, tag, contentLength }, req.body);
   }
 
   @Get('v1/stored-models')

@@ -3,7 +3,6 @@
 // so none can reach outside its root.
 
 import { Inject, Injectable } from '@nestjs/common';
-import type { Readable } from 'node:stream';
 import { ErrorCode } from '@tessera/contracts';
 import { ModelStore, checkName } from '@tessera/store';
 import { Principal } from '../auth/principal';
@@ -12,7 +11,7 @@ import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { MODEL_STORE, requireStore } from './model-store.provider';
 import { withStoreErrors } from './store-error.mapper';
 import { storedModelView } from './stored-model.view';
-import { requireGgufMagic } from './upload-stream';
+import { requireGgufMagic, uploadStream } from './upload-stream';
 
 export interface UploadTarget {
   readonly name?: string;
@@ -32,14 +31,16 @@ export class StoredModelsService {
     return requireStore(this.maybeStore);
   }
 
-  async upload(principal: Principal, target: UploadTarget, body: Readable) {
+  /** `body` is the parsed request body: the raw stream for application/octet-stream. */
+  async upload(principal: Principal, target: UploadTarget, body: unknown) {
     const store = this.store;
+    const stream = uploadStream(body);
     if (!target.name) throw ApiError.invalid("Missing query parameter 'name': POST /v1/models/uploads?name=<model name>[&tag=<tag>].", 'name');
     const name = await withStoreErrors(async () => checkName('model name', target.name), 'name');
     const tag = await withStoreErrors(async () => checkName('tag', target.tag ?? 'latest'), 'tag');
     const limit = this.config.quantization.uploadLimitBytes;
     if (target.contentLength !== undefined && target.contentLength > limit) throw tooLarge(limit);
-    const blob = await withStoreErrors(() => store.blobs.ingestStream(requireGgufMagic(body), { maxBytes: limit })).catch((err) => {
+    const blob = await withStoreErrors(() => store.blobs.ingestStream(requireGgufMagic(stream), { maxBytes: limit })).catch((err) => {
       throw err instanceof ApiError && err.status === 413 ? tooLarge(limit) : err;
     });
     const manifest = await store.tag({ team: principal.teamId, name, tag, digest: blob.digest, format: 'gguf', source: 'upload' });
