@@ -129,4 +129,14 @@ describe('LLMEngine', () => {
     expect(f.metrics!.timeToFirstTokenMs).toBeGreaterThan(0);
     expect(f.metrics!.e2eLatencyMs).toBeGreaterThanOrEqual(f.metrics!.timeToFirstTokenMs);
   });
+
+  it('reports the prompt tokens served from the prefix cache in the finish metrics', async () => {
+    const { engine } = makeEngine();
+    const prompt = Array.from({ length: 30 }, (_, i) => 1 + (i % 50));
+    const first = finishOf(await collect(engine.generate({ id: 'p1', promptTokens: prompt, params: { temperature: 0, maxTokens: 2 } })));
+    const second = finishOf(await collect(engine.generate({ id: 'p2', promptTokens: prompt, params: { temperature: 0, maxTokens: 2 } })));
+    expect(first.metrics!.numCachedTokens).toBe(0);
+    // 30 tokens in blocks of 8: the three full blocks (24 tokens) are reused.
+    expect(second.metrics!.numCachedTokens).toBe(24);
+  });
 });

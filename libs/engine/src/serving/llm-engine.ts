@@ -244,9 +244,11 @@ export class LLMEngine {
 
   private finishCompletion(req: RequestState, c: CompletionState, reason: FinishReason, text = '', error?: string): void {
     if (c.finished) return;
+    // The finish event's metrics read the sequence (cached prompt tokens among
+    // them), so it is emitted before the scheduler frees and resets it.
+    req.emitFinish(c, reason, text, error);
     this.scheduler.finish(c.seq);
     this.bySeq.delete(c.seq.id);
-    req.emitFinish(c, reason, text, error);
     if (req.done) this.requests.delete(req.id);
   }
 
