@@ -113,6 +113,8 @@ export class QuantizationsService {
       // The jobs are gone (retention): the report in the store still tells how it ended.
       const report = await this.maybeStore?.readReport(record.plan.team, record.plan.sweepId, 'json');
       if (report) return summarizeSweep(snapshotFromReport(record.plan, JSON.parse(report) as SweepReport));
+      const expired = 'internal: the jobs of this quantization expired before it finished; submit it again to rerun it';
+      return summarizeSweep({ ...snapshot, convert: { phase: 'failed', failedReason: expired } });
     }
     return summarizeSweep(snapshot);
   }
