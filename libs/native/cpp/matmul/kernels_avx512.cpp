@@ -268,46 +268,45 @@ struct Blocks32Packed {
 // the packed layouts one vpdpbusd gives lane k of all 8 rows of a group
 // (Q8_0: vector k; the 4-bit formats: the low nibbles of vector k are lane
 // k, the high nibbles lane 4 + k), so acc[k] holds lane k of the group's 8
-// rows and the final sums are vertical. The stored weights' offset is
-// removed per lane: each lane's sum starts at -offset * (sum of its 4
-// activations).
-struct LanePrep {
-  float d[kMaxTokens][kMaxBlocks];
-  int32_t offset[kMaxTokens][kMaxBlocks][8];
-};
+// rows and the final sums are vertical. Weights are made signed again and
+// multiplied as |w| (unsigned) by y with w's sign, as the reference does,
+// so no per-lane offset has to be computed.
 
-LanePrep& lane_prep() {
-  static thread_local LanePrep prep;
-  return prep;
-}
-
-// Lane sums of one block for T tokens: Q8_0 (8 quant vectors, one per lane).
+// Lane sums of one block for T tokens: lane(k, t, sum) receives lane k of
+// token t (8 rows). Q8_0: 8 quant vectors (stored + 128), one per lane.
 struct Q8_0LaneSums {
   using Format = PackedQ8_0;
-  template <int T>
-  static void sums(const uint8_t*, const uint8_t* quants, const int8_t* const* yqs, __m256i (*lane)[8]) {
+  template <int T, class Fn>
+  static void sums(const uint8_t*, const uint8_t* quants, const int8_t* const* yqs, Fn&& lane) {
+    const __m256i bias = _mm256_set1_epi8(static_cast<char>(0x80));
     for (int k = 0; k < 8; ++k) {
-      const __m256i v = load256(quants + 32 * k);
-      for (int t = 0; t < T; ++t) lane[t][k] = _mm256_dpbusd_epi32(lane[t][k], v, bcast4(yqs[t] + 4 * k));
+      const __m256i w = _mm256_xor_si256(load256(quants + 32 * k), bias);
+      const __m256i aw = _mm256_abs_epi8(w);
+      for (int t = 0; t < T; ++t)
+        lane(k, t, _mm256_dpbusd_epi32(_mm256_setzero_si256(), aw, _mm256_sign_epi8(bcast4(yqs[t] + 4 * k), w)));
     }
   }
 };
 
-// The 4-bit formats (4 quant vectors, each holding two lanes).
+// The 4-bit formats: 4 quant vectors, each holding two lanes.
 template <class Variant>
 struct NibbleLaneSums {
   using Format = PackedNibbles<Variant>;
-  template <int T>
-  static void sums(const uint8_t* extra, const uint8_t* quants, const int8_t* const* yqs, __m256i (*lane)[8]) {
+  template <int T, class Fn>
+  static void sums(const uint8_t* extra, const uint8_t* quants, const int8_t* const* yqs, Fn&& lane) {
     const __m256i low = _mm256_set1_epi8(0x0F);
+    const __m256i offset = _mm256_set1_epi8(static_cast<char>(Variant::kOffset));
     for (int k = 0; k < 4; ++k) {
       const __m256i v = load256(quants + 32 * k);
       __m256i lo = _mm256_and_si256(v, low);
       __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
       Variant::finish(extra, k, &lo, &hi);
+      lo = _mm256_sub_epi8(lo, offset);
+      hi = _mm256_sub_epi8(hi, offset);
+      const __m256i alo = _mm256_abs_epi8(lo), ahi = _mm256_abs_epi8(hi);
       for (int t = 0; t < T; ++t) {
-        lane[t][k] = _mm256_dpbusd_epi32(lane[t][k], lo, bcast4(yqs[t] + 4 * k));
-        lane[t][4 + k] = _mm256_dpbusd_epi32(lane[t][4 + k], hi, bcast4(yqs[t] + 16 + 4 * k));
+        lane(k, t, _mm256_dpbusd_epi32(_mm256_setzero_si256(), alo, _mm256_sign_epi8(bcast4(yqs[t] + 4 * k), lo)));
+        lane(4 + k, t, _mm256_dpbusd_epi32(_mm256_setzero_si256(), ahi, _mm256_sign_epi8(bcast4(yqs[t] + 16 + 4 * k), hi)));
       }
     }
   }
@@ -318,25 +317,26 @@ struct Blocks32Lanes {
   using F = typename S::Format;
   static_assert(!F::kHasMin, "lanes are for the signed formats");
   static constexpr size_t kGroupBytes = group_bytes<F>();
-  using Prep = LanePrep;
-  static Prep& prep_storage() { return lane_prep(); }
+  using Prep = NoPrep;
+  static Prep& prep_storage() { return NoPrep::storage(); }
+  static void prepare(const uint8_t* const*, int, int64_t, Prep*) {}
 
-  static void prepare(const uint8_t* const* rows, int ntok, int64_t nb, Prep* p) {
-    for (int t = 0; t < ntok; ++t) {
-      const auto* y = reinterpret_cast<const block_q8_0*>(rows[t]);
-      for (int64_t b = 0; b < nb; ++b) {
-        p->d[t][b] = half_to_float(y[b].d);
-        for (int k = 0; k < 8; ++k) {
-          const int8_t* q = y[b].qs + 4 * k;
-          p->offset[t][b][k] = -F::kOffset * (q[0] + q[1] + q[2] + q[3]);
-        }
-      }
+  // Eight float accumulators per token: more than 2 tokens at once would
+  // not fit the registers, so bigger passes go 2 tokens at a time (the
+  // group is in L1 by then).
+  template <int T, bool kQuad>
+  static void dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep&,
+                   __m256* out) {
+    if constexpr (T <= 2) {
+      dots_of<T>(group, nb, rows, out);
+    } else {
+      dots_of<2>(group, nb, rows, out);
+      dots_of<T - 2>(group, nb, rows + 2, out + 2);
     }
   }
 
-  template <int T, bool kQuad>
-  static void dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep& p,
-                   __m256* out) {
+  template <int T>
+  static void dots_of(const uint8_t* group, int64_t nb, const uint8_t* const* rows, __m256* out) {
     __m256 acc[T][8];
     for (int t = 0; t < T; ++t)
       for (int k = 0; k < 8; ++k) acc[t][k] = _mm256_setzero_ps();
@@ -345,16 +345,16 @@ struct Blocks32Lanes {
       prefetch_ahead<kGroupBytes>(g, 1024);
       const __m256 dw = _mm256_cvtph_ps(load128(g));
       const int8_t* yqs[T];
-      __m256i lane[T][8];
+      __m256 dd[T];
       for (int t = 0; t < T; ++t) {
-        yqs[t] = reinterpret_cast<const block_q8_0*>(rows[t])[b].qs;
-        for (int k = 0; k < 8; ++k) lane[t][k] = _mm256_set1_epi32(p.offset[t][b][k]);
+        const block_q8_0& y = reinterpret_cast<const block_q8_0*>(rows[t])[b];
+        yqs[t] = y.qs;
+        dd[t] = _mm256_mul_ps(dw, _mm256_set1_ps(half_to_float(y.d)));
       }
-      S::template sums<T>(g + scale_bytes<F>(), g + scale_bytes<F>() + F::kExtra, yqs, lane);
-      for (int t = 0; t < T; ++t) {
-        const __m256 dd = _mm256_mul_ps(dw, _mm256_set1_ps(p.d[t][b]));
-        for (int k = 0; k < 8; ++k) acc[t][k] = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(lane[t][k]), acc[t][k]);
-      }
+      S::template sums<T>(g + scale_bytes<F>(), g + scale_bytes<F>() + F::kExtra, yqs,
+                          [&](int k, int t, __m256i lane) {
+                            acc[t][k] = _mm256_fmadd_ps(dd[t], _mm256_cvtepi32_ps(lane), acc[t][k]);
+                          });
     }
     for (int t = 0; t < T; ++t) {
       const __m256 a = _mm256_add_ps(_mm256_add_ps(acc[t][4], acc[t][0]), _mm256_add_ps(acc[t][6], acc[t][2]));
