@@ -68,7 +68,9 @@ export class QuantizerWorkers implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.active.size > 0) this.logger.log(`waiting for ${this.active.size} running job(s) to finish`);
     await Promise.all(this.workers.map((w) => w.close()));
+    this.logger.log('workers closed');
     await this.subscriber?.quit().catch(() => undefined);
   }
 

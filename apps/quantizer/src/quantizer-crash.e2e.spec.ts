@@ -1,0 +1,135 @@
+// A quantizer process killed mid-job must not cost the job or leave debris:
+// BullMQ's stalled-job check hands the job to another quantizer, which
+// produces the same bytes as an uninterrupted run. SIGTERM instead lets the
+// running job finish and exits 0.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Job } from 'bullmq';
+import { QUANT_JOB_DEFAULTS, QuantizeJobData, QuantizeJobResult, quantJobIds } from '@tessera/contracts';
+import { quantizeFile } from '@tessera/quant';
+import { hashFile } from '@tessera/store';
+import { QuantizerHarness, plan, startQuantizerHarness } from './test-utils/quantizer-harness';
+import { QuantizerProcess, spawnQuantizer } from './test-utils/quantizer-process';
+import { synthWithCli } from './test-utils/synth-with-cli';
+import { TestRedis, startTestRedis } from './test-utils/test-redis';
+
+// 'small' (63 M parameters, 126 MB in F16) takes a few seconds to reach Q4_K_M
+// on one thread: long enough to kill it part-way, short enough for CI.
+const PRESET = 'Q4_K_M';
+const READY = 'processing convert, quantize';
+
+describe('quantizer processes: SIGKILL and SIGTERM mid-job', () => {
+  let redis: TestRedis;
+  let q: QuantizerHarness;
+  let base: string;
+  let sourceDigest: string;
+  const children: QuantizerProcess[] = [];
+
+  const start = (): QuantizerProcess => {
+    const p = spawnQuantizer({
+      REDIS_URL: q.config.redisUrl,
+      TESSERA_STORE_DIR: q.config.storeDir,
+      QUANT_THREADS: '1',
+      QUANT_LOCK_MS: '2000',
+      QUANT_STALLED_MS: '1000',
+    });
+    children.push(p);
+    return p;
+  };
+
+  const submit = (sweepId: string): Promise<Job<QuantizeJobData, QuantizeJobResult>> =>
+    q.queues.quantize.add('quantize', { plan: plan({ sweepId, source: 'file:small.gguf', presets: [PRESET], name: sweepId }), preset: PRESET, sourceDigest }, {
+      ...QUANT_JOB_DEFAULTS,
+      jobId: quantJobIds.quantize(sweepId, PRESET),
+    });
+
+  const poll = async <T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> => {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await read();
+      if (v !== undefined) return v;
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}:\n${children.map((c) => c.output().slice(-1500)).join('\n---\n')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const progressOf = async (id: string) => ((await q.queues.quantize.getJob(id))?.progress as { percent?: number } | undefined)?.percent ?? 0;
+  const finished = async (id: string) => {
+    const job = await q.queues.quantize.getJob(id);
+    const state = await job?.getState();
+    return state === 'completed' || state === 'failed' ? job! : undefined;
+  };
+
+  beforeAll(async () => {
+    base = mkdtempSync(join(tmpdir(), 'tessera-crash-'));
+    redis = await startTestRedis();
+    q = await startQuantizerHarness(redis, {}, { inProcess: false });
+    const f16 = join(base, 'small-f16.gguf');
+    await synthWithCli(f16, { preset: 'small', outtype: 'f16', seed: 11 });
+    ({ digest: sourceDigest } = await q.store.blobs.ingestFile(f16));
+    await q.store.tag({ team: 'acme', name: 'small', tag: 'source', digest: sourceDigest, format: 'gguf', preset: 'F16' });
+  }, 120_000);
+
+  // A quantizer left running by a failed test would take the next test's job.
+  afterEach(async () => {
+    for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+    await Promise.all(children.splice(0).map((c) => c.exited));
+  });
+
+  afterAll(async () => {
+    await q?.close();
+    await redis?.stop();
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  it('a second quantizer finishes the job of one killed with SIGKILL, with the bytes of an uninterrupted run', async () => {
+    const id = quantJobIds.quantize('crash', PRESET);
+    const first = start();
+    await first.waitFor(READY);
+    await submit('crash');
+    await poll('progress from the first quantizer', async () => ((await progressOf(id)) > 0 ? true : undefined));
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(await (await q.queues.quantize.getJob(id))!.getState()).toBe('active');
+
+    const second = start();
+    const job = await poll('the job to finish on the second quantizer', () => finished(id), 90_000);
+    expect(job.failedReason).toBeUndefined();
+    // Picked up by the stalled-job check, not retried as a failure: one finished attempt, two starts.
+    expect(job.stalledCounter).toBe(1);
+    expect(job.attemptsMade).toBe(1);
+    expect(job.attemptsStarted).toBe(2);
+
+    const reference = join(base, 'reference.gguf');
+    await quantizeFile(q.store.blobs.pathOf(sourceDigest), reference, PRESET, { threads: 1 });
+    expect(job.returnvalue.digest).toBe((await hashFile(reference)).digest);
+    expect((await hashFile(q.store.blobs.pathOf(job.returnvalue.digest))).digest).toBe(job.returnvalue.digest);
+
+    // Nothing half-written: no temp files, no scratch directories, and every blob is named by a manifest.
+    expect(await q.store.blobs.temps()).toEqual([]);
+    expect(await q.store.workDirs()).toEqual([]);
+    const named = new Set((await q.store.manifests.listAll()).map((m) => m.digest));
+    expect(await q.store.blobs.list()).toEqual([...named].sort());
+    expect(await q.store.manifests.get('acme', 'crash', 'q4_k_m')).toMatchObject({ digest: job.returnvalue.digest, parent: sourceDigest });
+
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toEqual({ code: 0, signal: null });
+  }, 180_000);
+
+  it('SIGTERM lets the running job finish, then the process exits 0', async () => {
+    const id = quantJobIds.quantize('term', PRESET);
+    const p = start();
+    await p.waitFor(READY);
+    await submit('term');
+    await poll('progress', async () => ((await progressOf(id)) > 0 ? true : undefined));
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+    expect(p.output()).toContain('SIGTERM received');
+    const job = (await q.queues.quantize.getJob(id))!;
+    expect(await job.getState()).toBe('completed');
+    expect(await q.store.blobs.has(job.returnvalue.digest)).toBe(true);
+    expect(await q.store.blobs.temps()).toEqual([]);
+    expect(await q.store.workDirs()).toEqual([]);
+  }, 120_000);
+});
