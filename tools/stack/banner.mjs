@@ -18,7 +18,7 @@ export function bannerLines(stack, config) {
     `Tessera is serving on ${stack.url}  (API docs: ${stack.url}/docs, metrics: ${stack.url}/metrics)`,
     `  models     ${stack.models.join(', ')}${config.modelPath ? '' : `  (synthesized demo model, random weights: preset ${config.demoPreset})`}`,
     `  worker     gRPC ${stack.workerAddress}`,
-    `  quantizer  model store ${stack.storeDir}`,
+    `  quantizer  model store ${stack.storeDir}, import directory ${stack.importDir}`,
     `  redis      ${stack.redisUrl}${stack.ownRedis ? '  (started for this run, no persistence)' : ''}`,
     config.adminKeyGenerated
       ? `  admin key  generated for this run (set TESSERA_ADMIN_KEY to choose it):\n\n  export TESSERA_ADMIN_KEY=${config.adminKey}`
@@ -30,6 +30,9 @@ export function bannerLines(stack, config) {
     '',
     'Chat (with the team key, or the admin key as here):',
     `  curl -s ${stack.url}/v1/chat/completions ${asAdmin} ${json(chat)}`,
+    '',
+    'Quantize a Hugging Face directory or GGUF copied into the import directory:',
+    `  curl -s ${stack.url}/v1/quantizations ${asAdmin} ${json({ source: 'file:MODEL_DIR', presets: ['Q4_K_M', 'Q8_0'] })}`,
     '',
     'Ctrl-C stops everything.',
     '',

@@ -2,7 +2,7 @@
 // the gateway, and the quantizer; started together, ready when the gateway
 // lists the worker's model, stopped front to back (gateway, then worker and
 // quantizer, then Redis) so in-flight work drains and workers deregister.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDemoModel } from './demo-model.mjs';
 import { freePort } from './ports.mjs';
@@ -62,7 +62,11 @@ export function createStack(config, { root, print = (line) => process.stdout.wri
     const redis = config.redisUrl ? { url: config.redisUrl } : await unlessAChildDies(startRedis(group, join(config.dataDir, 'redis')), failure);
     const port = config.port || (await freePort());
     const storeDir = join(config.dataDir, 'store');
-    const base = { ...config.env, REDIS_URL: redis.url };
+    // `file:` quantization sources must lie in the import directory; gateway
+    // and quantizer share the store and the import directory.
+    const importDir = config.env.TESSERA_IMPORT_DIR || join(config.dataDir, 'import');
+    mkdirSync(importDir, { recursive: true });
+    const base = { ...config.env, REDIS_URL: redis.url, TESSERA_STORE_DIR: storeDir, TESSERA_IMPORT_DIR: importDir };
     if (!process.stdout.isTTY) base.NO_COLOR = '1';
 
     const worker = group.spawn('worker', process.execPath, [workerMain], {
@@ -73,7 +77,7 @@ export function createStack(config, { root, print = (line) => process.stdout.wri
       cwd: root,
       env: { ...base, PORT: String(port), HOST: config.host, TESSERA_ADMIN_KEY: config.adminKey },
     });
-    group.spawn('quantizer', process.execPath, [quantizerMain], { cwd: root, env: { ...base, TESSERA_STORE_DIR: storeDir } });
+    group.spawn('quantizer', process.execPath, [quantizerMain], { cwd: root, env: base });
 
     const readyLine = await unlessAChildDies(worker.waitForLine(WORKER_READY, 120_000), failure);
     const ready = JSON.parse(readyLine.replace(WORKER_READY, ''));
@@ -88,6 +92,7 @@ export function createStack(config, { root, print = (line) => process.stdout.wri
       redisUrl: redis.url,
       ownRedis: !config.redisUrl,
       storeDir,
+      importDir,
       pids: Object.fromEntries(group.children.map((c) => [c.name, c.pid])),
     };
   }

@@ -1,7 +1,7 @@
 // `npm start` end to end: tools/start.mjs is spawned as a user would run it
 // (build skipped: the test run builds first), with a temp data dir and free ports.
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,6 +131,18 @@ describe('npm start (tools/start.mjs)', () => {
     expect(chat.status).toBe(200);
     expect(chat.body.choices[0].finish_reason).toBe('length');
     expect(chat.body.usage.completion_tokens).toBe(4);
+
+    // The quantizer of the stack: a GGUF placed in the import directory,
+    // submitted through the gateway, quantized by the quantizer process.
+    copyFileSync(join(dataDir, 'models', 'demo-tiny.gguf'), join(dataDir, 'import', 'demo.gguf'));
+    const job = await api(`${ready.url}/v1/quantizations`, created.body.key, { source: 'file:demo.gguf', presets: ['Q8_0'], evaluate: false });
+    expect(job.status).toBe(201);
+    let view = job.body;
+    for (const deadline = Date.now() + 60_000; !['completed', 'failed', 'cancelled'].includes(view.state) && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 250));
+      view = (await api(`${ready.url}/v1/quantizations/${job.body.id}`, created.body.key)).body;
+    }
+    expect(view.state).toBe('completed');
 
     for (const pid of Object.values(ready.pids)) expect(alive(pid)).toBe(true);
     stack.proc.kill('SIGINT');
