@@ -11,9 +11,13 @@
 // Client, gateway and worker share this machine's cores: the numbers include that.
 // Prints a table and writes bench/out/gateway.json. Needs a build (npm run build).
 // usage: node bench/gateway/run.mjs [--requests 200] [--clients 64] [--seconds 5] [--warmup 20]
+//          [--root DIR] [--cpu-prof DIR] [--out FILE]
+//   --root: run the apps built under DIR (apps/<name>/dist) instead of this checkout's,
+//           e.g. a copy of an older gateway build, to compare two builds in the same minutes;
+//   --cpu-prof: the gateway writes a V8 CPU profile into DIR (see cpu-profile.cjs).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readStackConfig } from '../../tools/stack/config.mjs';
@@ -22,15 +26,19 @@ import { directWorkerClient } from './direct-worker.mjs';
 import { gatewayChatClient, loadGet } from './gateway-client.mjs';
 import { summarize } from './stats.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values } = parseArgs({
   options: {
     requests: { type: 'string', default: '200' },
     clients: { type: 'string', default: '64' },
     seconds: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '20' },
+    root: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    out: { type: 'string' },
   },
 });
+const root = values.root ? resolve(values.root) : repoRoot;
 const requests = Number(values.requests);
 const clients = Number(values.clients);
 const seconds = Number(values.seconds);
@@ -41,6 +49,12 @@ const MESSAGES = [{ role: 'user', content: 'Say hello in one word.' }];
 // Limits high enough that the bench measures the gateway, not its rate limiter.
 const env = { TESSERA_THREADS: '1', ...process.env, PORT: '0', RATE_LIMIT_RPM: '100000000', RATE_LIMIT_TPM: '1000000000', QUEUE_MAX_CONCURRENT: '256' };
 delete env.TESSERA_ADMIN_KEY;
+// Another root shares this checkout's demo model cache rather than synthesizing its own.
+env.TESSERA_DATA_DIR ??= join(repoRoot, '.tessera');
+if (values['cpu-prof']) {
+  env.TESSERA_BENCH_CPU_PROF_DIR = resolve(values['cpu-prof']);
+  env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --require ${join(repoRoot, 'bench', 'gateway', 'cpu-profile.cjs')}`.trim();
+}
 const config = readStackConfig(env, root);
 const log = [];
 const stack = createStack(config, { root, print: (line) => log.push(line) });
@@ -118,10 +132,11 @@ console.log(
     `\nGET /v1/models: ${result.models.rps.toFixed(0)} requests/s (${result.models.requests} in ${result.models.seconds.toFixed(1)} s, ${result.models.errors} errors).` +
     `\nModel ${ready.model}, worker ${env.TESSERA_THREADS} thread(s), ${availableParallelism()} cores shared by client, gateway, worker and Redis; load average ${load.map((l) => l.toFixed(2)).join(' ')}.`,
 );
-mkdirSync(join(root, 'bench', 'out'), { recursive: true });
+const outFile = values.out ? resolve(values.out) : join(repoRoot, 'bench', 'out', 'gateway.json');
+mkdirSync(dirname(outFile), { recursive: true });
 writeFileSync(
-  join(root, 'bench', 'out', 'gateway.json'),
+  outFile,
   JSON.stringify({ date: new Date().toISOString(), model: ready.model, workerThreads: Number(env.TESSERA_THREADS), requests, warmup, target: TARGET, added, meetsTarget: meets, loadavg: load, ...result }, null, 2) + '\n',
 );
-console.error('wrote bench/out/gateway.json');
+console.error(`wrote ${outFile}`);
 process.exit(0);
