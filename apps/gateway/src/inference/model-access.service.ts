@@ -16,7 +16,7 @@ export class ModelAccessService {
 
   /** The caller's team (a key whose team record is gone gets defaults and no allowlist). */
   async teamOf(principal: Principal): Promise<Team> {
-    return (await this.teams.find(principal.teamId)) ?? { id: principal.teamId, name: principal.teamId, allowedModels: [], limits: {}, createdAt: 0 };
+    return (await this.teams.lookup(principal.teamId)) ?? { id: principal.teamId, name: principal.teamId, allowedModels: [], limits: {}, createdAt: 0 };
   }
 
   allows(team: Team, model: string): boolean {
