@@ -16,6 +16,7 @@ import { ModelStore } from '@tessera/store';
 import { QUANTIZER_CONFIG, QuantizerConfig } from '../config/quantizer-config';
 import { sweepFlow } from '../flows/sweep-flow';
 import { resolveSource } from '../sources/resolve-source';
+import { failureCodeOf } from './job-failure';
 import { JobProcessor, progressReporter } from './job-processor';
 import { SWEEP_FLOWS } from './quantizer-deps';
 
@@ -30,6 +31,18 @@ export class ConvertProcessor implements JobProcessor<ConvertJobData, ConvertJob
   ) {}
 
   async process(job: Job<ConvertJobData, ConvertJobResult>, signal: AbortSignal): Promise<ConvertJobResult> {
+    const owner = quantJobIds.convert(job.data.plan.sweepId);
+    try {
+      return await this.convert(job, signal);
+    } catch (err) {
+      // A retry resumes from the work directory; a failure no retry can fix
+      // (bad input, cancellation) leaves nothing behind.
+      if (signal.aborted || failureCodeOf(err)) await this.store.removeWorkDir(owner);
+      throw err;
+    }
+  }
+
+  private async convert(job: Job<ConvertJobData, ConvertJobResult>, signal: AbortSignal): Promise<ConvertJobResult> {
     const { plan } = job.data;
     const progress = progressReporter(job);
     const workDir = await this.store.workDir(quantJobIds.convert(plan.sweepId));

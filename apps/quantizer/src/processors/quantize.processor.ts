@@ -35,15 +35,23 @@ export class QuantizeProcessor implements JobProcessor<QuantizeJobData, Quantize
     const progress = progressReporter(job);
     const dir = await this.store.freshWorkDir(job.id!);
     const out = join(dir, 'model.gguf');
-    const result = await quantizeFile(this.store.blobs.pathOf(sourceDigest), out, preset, {
-      threads: this.config.threads,
-      signal,
-      onProgress: (p) =>
-        progress({ percent: (95 * p.bytesDone) / Math.max(1, p.bytesTotal), stage: 'quantizing', tensor: p.tensorName, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }),
-    });
-    const { bitsPerWeight } = modelSize(await readGGUF(out));
-    const { digest, size } = await this.store.blobs.ingestFile(out, { signal });
-    await this.store.removeWorkDir(job.id!);
+    let result: { seconds: number };
+    let bitsPerWeight: number;
+    let stored: { digest: string; size: number };
+    try {
+      result = await quantizeFile(this.store.blobs.pathOf(sourceDigest), out, preset, {
+        threads: this.config.threads,
+        signal,
+        onProgress: (p) =>
+          progress({ percent: (95 * p.bytesDone) / Math.max(1, p.bytesTotal), stage: 'quantizing', tensor: p.tensorName, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }),
+      });
+      ({ bitsPerWeight } = modelSize(await readGGUF(out)));
+      stored = await this.store.blobs.ingestFile(out, { signal });
+    } finally {
+      // Every attempt starts from an empty directory, so nothing in it is worth keeping.
+      await this.store.removeWorkDir(job.id!);
+    }
+    const { digest, size } = stored;
     await this.store.tag({ team: plan.team, name: plan.name, tag, digest, format: 'gguf', preset, parent: sourceDigest, source: plan.source, metrics: { bitsPerWeight } });
     progress({ percent: 100, stage: 'done' });
     return { preset, digest, size, bitsPerWeight, seconds: result.seconds, tag };

@@ -16,11 +16,12 @@ describe('downloadHubRepo', () => {
   afterAll(() => rmSync(base, { recursive: true, force: true }));
 
   it('downloads every model file through a custom endpoint with a token, resuming a dropped connection', async () => {
-    const hub = await startHubServer({ repo: 'acme/micro', dir: model, token: 'sekrit', dropOnce: '00001-of-00002.safetensors' });
+    const hub = await startHubServer({ repo: 'acme/micro', dir: model, token: 'sekrit', dropOnce: '00001-of-00002.safetensors', tags: ['v1'] });
     try {
       const dest = join(base, 'dl1');
       const progress: number[] = [];
-      const got = await downloadHubRepo('acme/micro', 'main', dest, { endpoint: hub.url, token: 'sekrit', onProgress: (p) => progress.push(p.bytesDone) });
+      const got = await downloadHubRepo('acme/micro', 'v1', dest, { endpoint: hub.url, token: 'sekrit', onProgress: (p) => progress.push(p.bytesDone) });
+      expect(got.commit).toBe(hub.commit);
       expect(got.resumes).toBe(1);
       expect(hub.resumedRequests).toEqual([expect.stringMatching(/^model-00001-of-00002\.safetensors@\d+$/)]);
       for (const f of readdirSync(model)) expect(readFileSync(join(dest, f))).toEqual(readFileSync(join(model, f)));
@@ -37,6 +38,19 @@ describe('downloadHubRepo', () => {
       const dest = join(base, 'dl2');
       await expect(downloadHubRepo('acme/micro', 'main', dest, { endpoint: hub.url, attempts: 2 })).rejects.toMatchObject({ code: 'STORE_CHECKSUM_MISMATCH' });
       expect(readdirSync(dest).filter((f) => f.startsWith('model-00002'))).toEqual([]);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('names the revision when the hub does not know it', async () => {
+    const hub = await startHubServer({ repo: 'acme/micro', dir: model });
+    try {
+      await expect(downloadHubRepo('acme/micro', 'v9', join(base, 'dl4'), { endpoint: hub.url })).rejects.toMatchObject({
+        code: 'STORE_HUB_FAILED',
+        message: expect.stringMatching(/acme\/micro@v9.*check the repository name and revision/),
+      });
+      await expect(downloadHubRepo('acme/other', 'main', join(base, 'dl4'), { endpoint: hub.url })).rejects.toMatchObject({ code: 'STORE_HUB_FAILED' });
     } finally {
       await hub.close();
     }

@@ -1,5 +1,8 @@
 // Downloads a model repository from a Hugging Face-compatible hub with
-// @huggingface/hub (custom endpoint and token), one file at a time into
+// @huggingface/hub (custom endpoint and token). The revision (a branch or tag)
+// is first resolved to its commit, and everything is listed and fetched at
+// that commit, so a branch moving mid-download cannot mix two versions of
+// the model. Files are fetched one at a time into
 // <dest>/<path>.partial. A dropped connection resumes with a Range request
 // from the bytes already on disk, also across process restarts; each file is
 // checked against the hub's checksum (LFS sha256, or the git blob sha1 for
@@ -9,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { downloadFile, listFiles } from '@huggingface/hub';
+import { downloadFile, listFiles, modelInfo } from '@huggingface/hub';
 import { StoreError, throwIfAborted } from '../errors';
 import { RepoFile, checkRepoPath, isWanted } from './repo-files';
 
@@ -34,6 +37,8 @@ export interface HubProgress {
 
 export interface HubDownload {
   readonly dir: string;
+  /** The commit sha the revision resolved to; every file comes from it. */
+  readonly commit: string;
   readonly files: RepoFile[];
   /** Connections that dropped and were resumed. */
   readonly resumes: number;
@@ -43,7 +48,8 @@ const DEFAULT_ENDPOINT = 'https://huggingface.co';
 
 export async function downloadHubRepo(repo: string, revision: string, dest: string, opts: HubOptions = {}): Promise<HubDownload> {
   const hub = { hubUrl: (opts.endpoint ?? DEFAULT_ENDPOINT).replace(/\/+$/, ''), fetch: fetchWith(opts.token, opts.signal) };
-  const files = await listRepo(repo, revision, hub);
+  const commit = await resolveCommit(repo, revision, hub);
+  const files = await listRepo(repo, commit, hub);
   const bytesTotal = files.reduce((n, f) => n + f.size, 0);
   if (opts.maxBytes !== undefined && bytesTotal > opts.maxBytes) {
     throw new StoreError('STORE_TOO_LARGE', `${repo}@${revision} holds ${bytesTotal} bytes of model files, more than the limit of ${opts.maxBytes}`);
@@ -54,15 +60,28 @@ export async function downloadHubRepo(repo: string, revision: string, dest: stri
     throwIfAborted(opts.signal, 'the download');
     const target = join(dest, file.path);
     await mkdir(dirname(target), { recursive: true });
-    resumes += await fetchFile(repo, revision, file, target, hub, opts, (n) => opts.onProgress?.({ file: file.path, bytesDone: done + n, bytesTotal }));
+    resumes += await fetchFile(repo, commit, file, target, hub, opts, (n) => opts.onProgress?.({ file: file.path, bytesDone: done + n, bytesTotal }));
     done += file.size;
   }
-  return { dir: dest, files, resumes };
+  return { dir: dest, commit, files, resumes };
 }
 
 interface Hub {
   readonly hubUrl: string;
   readonly fetch: typeof fetch;
+}
+
+async function resolveCommit(repo: string, revision: string, hub: Hub): Promise<string> {
+  let sha: string | undefined;
+  try {
+    sha = (await modelInfo({ name: repo, revision, additionalFields: ['sha'], ...hub })).sha;
+  } catch (err) {
+    throw hubError(`cannot resolve ${repo}@${revision}`, err);
+  }
+  if (typeof sha !== 'string' || !/^[0-9a-f]{40}$/.test(sha)) {
+    throw new StoreError('STORE_HUB_FAILED', `the hub answered ${repo}@${revision} without a commit sha; check that HF_ENDPOINT is a Hugging Face-compatible hub`);
+  }
+  return sha;
 }
 
 async function listRepo(repo: string, revision: string, hub: Hub): Promise<RepoFile[]> {
