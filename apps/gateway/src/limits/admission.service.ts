@@ -16,8 +16,8 @@ type ResolvedLimits = Required<TeamLimits>;
 
 /**
  * Admission control, in order: requests/min bucket, tokens/min bucket (must
- * not be in debt; actual usage is charged when the request ends), then the
- * per-team-and-model wait queue.
+ * not be in debt; actual usage is charged when the request ends), both in one
+ * Redis round trip, then the per-team-and-model wait queue.
  */
 @Injectable()
 export class AdmissionService {
@@ -41,14 +41,13 @@ export class AdmissionService {
   async admit(team: Pick<Team, 'id' | 'limits'>, model: string, signal?: AbortSignal): Promise<Admission> {
     const limits = this.limitsOf(team);
     const now = this.clock.now();
-    const requests = await this.buckets.take({ key: `tessera:rl:${team.id}:requests`, perMinute: limits.requestsPerMinute }, 1, 1, now);
-    if (!requests.allowed) {
-      throw new ApiError(ErrorCode.RateLimited, `Rate limit reached: ${limits.requestsPerMinute} requests per minute for team '${team.id}'. Retry after the Retry-After delay.`, null, requests.retryAfterMs / 1000);
-    }
     const tokenBucket = { key: `tessera:rl:${team.id}:tokens`, perMinute: limits.tokensPerMinute };
-    const tokens = await this.buckets.take(tokenBucket, 1, 0, now);
-    if (!tokens.allowed) {
-      throw new ApiError(ErrorCode.RateLimited, `Rate limit reached: ${limits.tokensPerMinute} tokens per minute for team '${team.id}'. Retry after the Retry-After delay.`, null, tokens.retryAfterMs / 1000);
+    const buckets = await this.buckets.admit({ key: `tessera:rl:${team.id}:requests`, perMinute: limits.requestsPerMinute }, tokenBucket, now);
+    if (buckets.refusedBy === 'requests') {
+      throw new ApiError(ErrorCode.RateLimited, `Rate limit reached: ${limits.requestsPerMinute} requests per minute for team '${team.id}'. Retry after the Retry-After delay.`, null, buckets.retryAfterMs / 1000);
+    }
+    if (buckets.refusedBy === 'tokens') {
+      throw new ApiError(ErrorCode.RateLimited, `Rate limit reached: ${limits.tokensPerMinute} tokens per minute for team '${team.id}'. Retry after the Retry-After delay.`, null, buckets.retryAfterMs / 1000);
     }
     const release = await this.queueFor(team.id, model, limits).acquire(signal);
     return { finish: (tokensUsed) => this.finish(release, team.id, model, tokenBucket, tokensUsed) };

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { REDIS } from '../redis/redis.tokens';
-import { TOKEN_BUCKET_LUA } from './token-bucket.lua';
+import { ADMISSION_BUCKETS_LUA, TOKEN_BUCKET_LUA } from './token-bucket.lua';
 
 export interface BucketSpec {
   key: string;
@@ -16,9 +16,15 @@ export interface BucketResult {
   retryAfterMs: number;
 }
 
+/** Which bucket refused an admission, and when it would allow it. */
+export type AdmissionBucketsResult = { refusedBy: 'none' } | { refusedBy: 'requests' | 'tokens'; retryAfterMs: number };
+
 type BucketRedis = Redis & {
   tesseraTokenBucket(key: string, capacity: number, rate: number, need: number, cost: number, now: number): Promise<[number, string, number]>;
+  tesseraAdmissionBuckets(requestsKey: string, tokensKey: string, ...args: number[]): Promise<[number, number]>;
 };
+
+const REFUSED_BY = ['none', 'requests', 'tokens'] as const;
 
 /** Per-minute token buckets in Redis, one atomic Lua call per operation. */
 @Injectable()
@@ -27,6 +33,7 @@ export class TokenBucketRepository {
 
   constructor(@Inject(REDIS) redis: Redis) {
     if (!('tesseraTokenBucket' in redis)) redis.defineCommand('tesseraTokenBucket', { numberOfKeys: 1, lua: TOKEN_BUCKET_LUA });
+    if (!('tesseraAdmissionBuckets' in redis)) redis.defineCommand('tesseraAdmissionBuckets', { numberOfKeys: 2, lua: ADMISSION_BUCKETS_LUA });
     this.redis = redis as BucketRedis;
   }
 
@@ -35,5 +42,23 @@ export class TokenBucketRepository {
     const rate = bucket.perMinute / 60_000;
     const [allowed, level, wait] = await this.redis.tesseraTokenBucket(bucket.key, bucket.perMinute, rate, need, cost, now);
     return { allowed: allowed === 1, level: Number(level), retryAfterMs: Number(wait) };
+  }
+
+  /**
+   * A request's admission in one round trip: take(requests, 1, 1), then, only
+   * if allowed, take(tokens, 1, 0); the same effects as those two calls.
+   */
+  async admit(requests: BucketSpec, tokens: BucketSpec, now: number): Promise<AdmissionBucketsResult> {
+    const [refused, wait] = await this.redis.tesseraAdmissionBuckets(
+      requests.key,
+      tokens.key,
+      requests.perMinute,
+      requests.perMinute / 60_000,
+      tokens.perMinute,
+      tokens.perMinute / 60_000,
+      now,
+    );
+    const refusedBy = REFUSED_BY[refused];
+    return refusedBy === 'none' ? { refusedBy } : { refusedBy, retryAfterMs: Number(wait) };
   }
 }
