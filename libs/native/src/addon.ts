@@ -29,8 +29,8 @@ export interface NativeAddon {
   createCancelToken(): CancelToken;
   cancel(token: CancelToken): void;
   cpuFeatures(): { avx2: boolean; avx512f: boolean; avx512bw: boolean; avx512vl: boolean; f16c: boolean; fma: boolean; simd: string };
-  setKernelPath(path: 'auto' | 'scalar'): void;
-  kernelPath(): 'auto' | 'scalar';
+  setKernelPath(path: 'auto' | 'avx2' | 'scalar'): void;
+  kernelPath(): 'auto' | 'avx2' | 'scalar';
   hardwareThreads(): number;
 }
 

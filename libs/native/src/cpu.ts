@@ -14,21 +14,27 @@ export interface CpuFeatures {
   simd: string;
 }
 
-export type KernelPath = 'auto' | 'scalar';
+export type KernelPath = 'auto' | 'avx2' | 'scalar';
 
 export function cpuFeatures(): CpuFeatures {
   return loadAddon().cpuFeatures();
 }
 
 /**
- * Chooses the kernels for calls started from now on, process-wide: 'auto'
- * (the fastest this CPU supports, the default) or 'scalar' (the reference).
+ * Chooses the conversion kernels for calls started from now on, process-wide:
+ * 'auto' (the fastest this CPU supports, the default), 'scalar' (the
+ * references) or 'avx2' ('auto' without the AVX-512 kernels, so that tests
+ * reach the AVX2 ones on an AVX-512 CPU too; EUNSUPPORTED without AVX2).
  */
 export function setKernelPath(path: KernelPath): void {
-  if (path !== 'auto' && path !== 'scalar') {
-    throw new NativeError('EINVAL', `kernel path must be 'auto' or 'scalar', got ${String(path)}`);
+  if (path !== 'auto' && path !== 'scalar' && path !== 'avx2') {
+    throw new NativeError('EINVAL', `kernel path must be 'auto', 'avx2' or 'scalar', got ${String(path)}`);
   }
-  loadAddon().setKernelPath(path);
+  try {
+    loadAddon().setKernelPath(path);
+  } catch (err) {
+    throw NativeError.fromNative(err);
+  }
 }
 
 export function kernelPath(): KernelPath {

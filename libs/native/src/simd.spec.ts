@@ -3,10 +3,14 @@
 // payloads, infinities, subnormals, overflow, and ordinary data at many scales.
 import { GGMLType } from './ggml-types';
 import { dequantizeSync, quantizeSync } from './convert';
-import { cpuFeatures, kernelPath, setKernelPath } from './cpu';
+import { cpuFeatures, kernelPath, setKernelPath, type KernelPath } from './cpu';
 import { gaussian } from './test-utils/random';
 
-function withPath<T>(path: 'auto' | 'scalar', fn: () => T): T {
+// The SIMD tables to check against the scalar one: 'auto', plus 'avx2' where
+// 'auto' takes AVX-512 kernels (otherwise the AVX2 ones would go untested here).
+const SIMD_PATHS = cpuFeatures().simd === 'avx512' ? (['auto', 'avx2'] as const) : (['auto'] as const);
+
+function withPath<T>(path: KernelPath, fn: () => T): T {
   setKernelPath(path);
   try {
     return fn();
@@ -49,17 +53,29 @@ describe('SIMD kernels agree with the scalar reference', () => {
     expect(kernelPath()).toBe('auto');
   });
 
+  it('the avx2 path is selectable exactly where the CPU has AVX2, and bad names are refused', () => {
+    const f = cpuFeatures();
+    if (f.avx2 && f.f16c && f.fma) {
+      expect(withPath('avx2', () => kernelPath())).toBe('avx2');
+    } else {
+      expect(() => setKernelPath('avx2')).toThrow(expect.objectContaining({ code: 'EUNSUPPORTED' }));
+    }
+    expect(() => setKernelPath('sse' as KernelPath)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(kernelPath()).toBe('auto');
+  });
+
   it.each([
     ['F16', GGMLType.F16],
     ['BF16', GGMLType.BF16],
   ])('%s: conversion of hard values gives identical bytes', (_name, type) => {
     const scalar = withPath('scalar', () => quantizeSync(type, x, 256));
-    const simd = quantizeSync(type, x, 256);
-    expect(simd.equals(scalar)).toBe(true);
-    // Lengths that leave a scalar tail after the vector loop.
-    for (const n of [1, 7, 15, 17, 33]) {
-      const part = x.subarray(1000, 1000 + n);
-      expect(quantizeSync(type, part, n).equals(withPath('scalar', () => quantizeSync(type, part, n)))).toBe(true);
+    for (const path of SIMD_PATHS) {
+      expect(withPath(path, () => quantizeSync(type, x, 256)).equals(scalar)).toBe(true);
+      // Lengths that leave a scalar tail after the vector loop.
+      for (const n of [1, 7, 15, 17, 33]) {
+        const part = x.subarray(1000, 1000 + n);
+        expect(withPath(path, () => quantizeSync(type, part, n)).equals(withPath('scalar', () => quantizeSync(type, part, n)))).toBe(true);
+      }
     }
   });
 
@@ -69,8 +85,10 @@ describe('SIMD kernels agree with the scalar reference', () => {
   ])('%s: every 16-bit pattern decodes to the same float bits', (_name, type) => {
     const all = new Uint8Array(Uint16Array.from({ length: 65536 }, (_, i) => i).buffer);
     const scalar = withPath('scalar', () => dequantizeSync(type, all, 65536));
-    const simd = dequantizeSync(type, all, 65536);
-    expect(Buffer.from(bitsOf(simd).buffer).equals(Buffer.from(bitsOf(scalar).buffer))).toBe(true);
+    for (const path of SIMD_PATHS) {
+      const simd = withPath(path, () => dequantizeSync(type, all, 65536));
+      expect(Buffer.from(bitsOf(simd).buffer).equals(Buffer.from(bitsOf(scalar).buffer))).toBe(true);
+    }
   });
 
   it('F16 conversion follows the reference on known edge values', () => {
@@ -104,11 +122,12 @@ describe('SIMD kernels agree with the scalar reference', () => {
     (type) => {
       const data = gaussian(256 * 64, 21, 0.05);
       const scalar = withPath('scalar', () => quantizeSync(type, data, 256));
-      const simd = quantizeSync(type, data, 256);
-      expect(simd.equals(scalar)).toBe(true);
       const back = withPath('scalar', () => dequantizeSync(type, scalar, data.length));
-      const backSimd = dequantizeSync(type, scalar, data.length);
-      expect(Buffer.from(backSimd.buffer).equals(Buffer.from(back.buffer))).toBe(true);
+      for (const path of SIMD_PATHS) {
+        expect(withPath(path, () => quantizeSync(type, data, 256)).equals(scalar)).toBe(true);
+        const backSimd = withPath(path, () => dequantizeSync(type, scalar, data.length));
+        expect(Buffer.from(backSimd.buffer).equals(Buffer.from(back.buffer))).toBe(true);
+      }
     },
   );
 
@@ -120,7 +139,7 @@ describe('SIMD kernels agree with the scalar reference', () => {
     const imatrix = Float32Array.from({ length: 256 }, (_, i) => (i % 50 === 0 ? 0 : 1 + (i % 7)));
     for (const weights of [undefined, imatrix]) {
       const scalar = withPath('scalar', () => quantizeSync(type, data, 256, { imatrix: weights }));
-      expect(quantizeSync(type, data, 256, { imatrix: weights }).equals(scalar)).toBe(true);
+      for (const path of SIMD_PATHS) expect(withPath(path, () => quantizeSync(type, data, 256, { imatrix: weights })).equals(scalar)).toBe(true);
     }
   });
 
@@ -128,7 +147,9 @@ describe('SIMD kernels agree with the scalar reference', () => {
     ['Q4_0', GGMLType.Q4_0],
     ['Q5_0', GGMLType.Q5_0],
   ])('%s: hard values, ties for the largest magnitude, signed zeros and level boundaries agree across paths', (_name, type) => {
-    expect(quantizeSync(type, x, 256).equals(withPath('scalar', () => quantizeSync(type, x, 256)))).toBe(true);
+    for (const path of SIMD_PATHS) {
+      expect(withPath(path, () => quantizeSync(type, x, 256)).equals(withPath('scalar', () => quantizeSync(type, x, 256)))).toBe(true);
+    }
     const blocks: number[][] = [
       Array.from({ length: 32 }, (_, i) => (i === 3 ? -2 : i === 9 ? 2 : 0.1 * i)), // -max first
       Array.from({ length: 32 }, (_, i) => (i === 3 ? 2 : i === 9 ? -2 : 0.1 * i)), // +max first
@@ -145,7 +166,7 @@ describe('SIMD kernels agree with the scalar reference', () => {
     const weights = Float32Array.from({ length: 32 }, (_, i) => 1 + (i % 5));
     for (const imatrix of [undefined, weights]) {
       const scalar = withPath('scalar', () => quantizeSync(type, data, 32, { imatrix }));
-      expect(quantizeSync(type, data, 32, { imatrix }).equals(scalar)).toBe(true);
+      for (const path of SIMD_PATHS) expect(withPath(path, () => quantizeSync(type, data, 32, { imatrix })).equals(scalar)).toBe(true);
     }
   });
 
@@ -162,7 +183,7 @@ describe('SIMD kernels agree with the scalar reference', () => {
     for (const input of [data, x]) {
       for (const weights of [undefined, imatrix, nanWeights]) {
         const scalar = withPath('scalar', () => quantizeSync(type, input, 256, { imatrix: weights }));
-        expect(quantizeSync(type, input, 256, { imatrix: weights }).equals(scalar)).toBe(true);
+        for (const path of SIMD_PATHS) expect(withPath(path, () => quantizeSync(type, input, 256, { imatrix: weights })).equals(scalar)).toBe(true);
       }
     }
   });

@@ -1,6 +1,6 @@
 // JS entry points about the CPU and kernel selection:
 //   cpuFeatures() -> { avx2, avx512f, avx512bw, avx512vl, f16c, fma, simd }
-//   setKernelPath('auto' | 'scalar'); kernelPath() -> 'auto' | 'scalar'
+//   setKernelPath('auto' | 'avx2' | 'scalar'); kernelPath() -> the same names
 //   hardwareThreads() -> number
 #include <napi.h>
 
@@ -36,14 +36,21 @@ Napi::Value SetKernelPath(const Napi::CallbackInfo& info) {
     set_kernel_path(KernelPath::Auto);
   } else if (path == "scalar") {
     set_kernel_path(KernelPath::Scalar);
+  } else if (path == "avx2") {
+    const CpuFeatures& f = cpu_features();
+    if (!(f.avx2 && f.f16c && f.fma)) {
+      return throw_coded(info.Env(), "EUNSUPPORTED", "this CPU lacks AVX2/F16C/FMA; use the 'auto' or 'scalar' kernel path");
+    }
+    set_kernel_path(KernelPath::Avx2);
   } else {
-    return throw_coded(info.Env(), "EINVAL", "kernel path must be 'auto' or 'scalar'");
+    return throw_coded(info.Env(), "EINVAL", "kernel path must be 'auto', 'avx2' or 'scalar'");
   }
   return info.Env().Undefined();
 }
 
 Napi::Value GetKernelPath(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), kernel_path() == KernelPath::Scalar ? "scalar" : "auto");
+  const KernelPath p = kernel_path();
+  return Napi::String::New(info.Env(), p == KernelPath::Scalar ? "scalar" : p == KernelPath::Avx2 ? "avx2" : "auto");
 }
 
 Napi::Value HardwareThreads(const Napi::CallbackInfo& info) {

@@ -49,16 +49,21 @@ std::vector<TypeKernels> scalar_table() {
   };
 }
 
-// The scalar table with every kernel this CPU has a faster exact twin of
+// The scalar table with every kernel `cpu` has a faster exact twin of
 // replaced by it.
-std::vector<TypeKernels> auto_table() {
+std::vector<TypeKernels> simd_table(const CpuFeatures& cpu) {
   std::vector<TypeKernels> table = scalar_table();
   for (TypeKernels& k : table) {
-    const SimdKernels simd = best_simd_kernels(k.type_id, cpu_features());
+    const SimdKernels simd = best_simd_kernels(k.type_id, cpu);
     if (simd.quantize) k.quantize = simd.quantize;
     if (simd.dequantize) k.dequantize = simd.dequantize;
   }
   return table;
+}
+
+CpuFeatures without_avx512(CpuFeatures cpu) {
+  cpu.avx512f = cpu.avx512bw = cpu.avx512vl = false;
+  return cpu;
 }
 
 const TypeKernels* lookup(const std::vector<TypeKernels>& table, int32_t type_id) {
@@ -76,8 +81,9 @@ KernelPath kernel_path() { return static_cast<KernelPath>(g_path.load()); }
 
 const TypeKernels* find_type_kernels(int32_t type_id, KernelPath path) {
   static const std::vector<TypeKernels> scalar = scalar_table();
-  static const std::vector<TypeKernels> best = auto_table();
-  return lookup(path == KernelPath::Scalar ? scalar : best, type_id);
+  static const std::vector<TypeKernels> best = simd_table(cpu_features());
+  static const std::vector<TypeKernels> avx2 = simd_table(without_avx512(cpu_features()));
+  return lookup(path == KernelPath::Scalar ? scalar : path == KernelPath::Avx2 ? avx2 : best, type_id);
 }
 
 const char* simd_level() { return simd_level_name(cpu_features()); }

@@ -19,9 +19,11 @@ struct TypeKernels {
   DequantizeFn dequantize = nullptr;  // nullptr: cannot read this type
 };
 
-enum class KernelPath : int { Auto = 0, Scalar = 1 };
+// Auto: the best this CPU has. Scalar: the references. Avx2: Auto without
+// the AVX-512 kernels, so tests reach the AVX2 ones on an AVX-512 machine too.
+enum class KernelPath : int { Auto = 0, Scalar = 1, Avx2 = 2 };
 
-// Process-wide choice (tests force Scalar to compare against Auto).
+// Process-wide choice (tests force Scalar or Avx2 to compare against Auto).
 void set_kernel_path(KernelPath path);
 KernelPath kernel_path();
 

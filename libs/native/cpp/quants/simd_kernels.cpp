@@ -49,10 +49,18 @@ SimdKernels best_simd_kernels(int32_t type_id, const CpuFeatures& cpu) {
       if (avx2) k.quantize = quantize_q6_K_avx2;
       break;
     case GgmlType::IQ4_NL:
-      if (avx2) k.quantize = quantize_iq4_nl_avx2;
+      if (avx512) {
+        k.quantize = quantize_iq4_nl_avx512;
+      } else if (avx2) {
+        k.quantize = quantize_iq4_nl_avx2;
+      }
       break;
     case GgmlType::IQ4_XS:
-      if (avx2) k.quantize = quantize_iq4_xs_avx2;
+      if (avx512) {
+        k.quantize = quantize_iq4_xs_avx512;
+      } else if (avx2) {
+        k.quantize = quantize_iq4_xs_avx2;
+      }
       break;
     default:
       break;

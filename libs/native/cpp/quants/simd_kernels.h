@@ -46,4 +46,8 @@ size_t quantize_iq4_xs_avx2(const float* src, void* dst, int64_t nrows, int64_t 
 size_t quantize_f16_avx512(const float* src, void* dst, int64_t nrows, int64_t n_per_row, const float* imatrix);
 void dequantize_row_f16_avx512(const void* src, float* dst, int64_t k);
 
+// AVX-512F (iq4_avx512.cpp): the codebook in one register, the 15 scale tries in one vector
+size_t quantize_iq4_nl_avx512(const float* src, void* dst, int64_t nrows, int64_t n_per_row, const float* imatrix);
+size_t quantize_iq4_xs_avx512(const float* src, void* dst, int64_t nrows, int64_t n_per_row, const float* imatrix);
+
 }  // namespace tessera
