@@ -69,8 +69,10 @@ describe('quantizer: documented errors and cancellation', () => {
   it.each([
     ['a truncated GGUF', 'file:truncated.gguf', /^source_corrupt: .*truncated/],
     ['a checkpoint with a truncated safetensors shard', 'file:truncated-hf', /^source_corrupt: .*truncated \(re-download it\)/],
-  ])('%s fails the sweep at once with source_corrupt', async (_what, source, reason) => {
-    const sweepId = `corrupt-${source.length}`;
+    ['a path leaving the import directory', 'file:../micro.gguf', /^source_outside_import_dir: .*without '\.\.'/],
+    ['a file that is not there', 'file:missing.gguf', /^source_not_found: .*copy the model there first/],
+  ])('%s fails the sweep at once with its failure code', async (_what, source, reason) => {
+    const sweepId = `bad-source-${source.replace(/[^a-z]/g, '')}`;
     await q.submit(plan({ sweepId, source, presets: ['Q8_0'], name: 'corrupt' }));
     const job = await settled(q.queues.convert, quantJobIds.convert(sweepId));
     expect(await job.getState()).toBe('failed');
