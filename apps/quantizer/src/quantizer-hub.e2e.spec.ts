@@ -4,11 +4,11 @@
 // fails the sweep at once, leaving nothing in the store.
 
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SweepReport, quantJobIds } from '@tessera/contracts';
-import { convertHfToGguf, synthHfModel } from '@tessera/convert';
+import { convertHfToGguf, synthGguf, synthHfModel } from '@tessera/convert';
 import { HubServer, startHubServer } from '../../../libs/store/src/test-utils/hub-server';
 import { QuantizerHarness, plan, startQuantizerHarness } from './test-utils/quantizer-harness';
 import { TestRedis, startTestRedis } from './test-utils/test-redis';
@@ -21,7 +21,7 @@ describe('quantizer: hf:// sources', () => {
   let model: string;
   const opened: Array<QuantizerHarness | HubServer> = [];
 
-  const start = async (hubOpts: { dropOnce?: string; corrupt?: string }) => {
+  const start = async (hubOpts: { dropOnce?: string; corrupt?: string; dir?: string }) => {
     const hub = await startHubServer({ repo: 'acme/micro', dir: model, tags: ['v1'], ...hubOpts });
     opened.push(hub);
     const q = await startQuantizerHarness(redis, { HF_ENDPOINT: hub.url });
@@ -58,6 +58,18 @@ describe('quantizer: hf:// sources', () => {
     expect(await q.store.manifests.get('acme', 'micro', 'source')).toMatchObject({ digest: sha256(f16), source: 'hf://acme/micro@v1' });
     expect(report.sourceDigest).toBe(sha256(f16));
     expect(await q.store.blobs.temps()).toEqual([]);
+    expect(await q.store.workDirs()).toEqual([]);
+  }, 120_000);
+
+  it("stores a GGUF repository file as it is, under the hub's own sha256", async () => {
+    const dir = join(base, 'gguf-repo');
+    mkdirSync(dir);
+    await synthGguf(join(dir, 'micro-f16.gguf'), { preset: 'micro', outtype: 'f16', seed: 9 });
+    const { q } = await start({ dir });
+    await q.submit(plan({ sweepId: 'hub3', source: 'hf://acme/micro', presets: ['Q8_0'], name: 'micro-gguf', evaluate: false }));
+    const job = await q.waitForReport('hub3');
+    expect(job.failedReason).toBeUndefined();
+    expect(await q.store.manifests.get('acme', 'micro-gguf', 'source')).toMatchObject({ digest: sha256(join(dir, 'micro-f16.gguf')), preset: 'F16' });
     expect(await q.store.workDirs()).toEqual([]);
   }, 120_000);
 

@@ -75,7 +75,7 @@ export class ConvertProcessor implements JobProcessor<ConvertJobData, ConvertJob
       const fileType = gguf.kv.optNumber('general.file_type');
       format = (fileType !== undefined ? presetForFileType(fileType)?.name : undefined) ?? 'F32';
       progress({ percent: 50, stage: 'storing' });
-      ({ digest, size } = local.digest ? { digest: local.digest, size: gguf.fileSize } : await this.store.blobs.ingestStream(createReadStream(local.path), { signal }));
+      ({ digest, size } = local.digest ? { digest: local.digest, size: gguf.fileSize } : await this.store.blobs.ingestStream(createReadStream(local.path), { signal, expectedDigest: local.expectedDigest }));
     }
     await this.store.tag({ team: plan.team, name: plan.name, tag: 'source', digest, format: 'gguf', preset: format, source: plan.source });
     await this.flows.add(sweepFlow(plan, { digest, size }, this.config.queuePrefix));

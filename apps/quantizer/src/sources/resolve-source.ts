@@ -14,6 +14,8 @@ export interface LocalSource {
   readonly path: string;
   /** Set when the GGUF is already a store blob. */
   readonly digest?: string;
+  /** The digest the GGUF must have (the hub's LFS sha256), checked again as it enters the store. */
+  readonly expectedDigest?: string;
 }
 
 export interface ResolveContext {
@@ -37,14 +39,17 @@ export async function resolveSource(text: string, ctx: ResolveContext): Promise<
     }
     case 'hf': {
       const dir = join(ctx.workDir, 'hub');
-      await downloadHubRepo(source.repo, source.revision, dir, {
+      const download = await downloadHubRepo(source.repo, source.revision, dir, {
         endpoint: ctx.config.hfEndpoint,
         token: ctx.config.hfToken,
         signal: ctx.signal,
         maxBytes: ctx.config.hfMaxBytes,
         onProgress: (p) => ctx.onProgress(p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : 1),
       });
-      return classify(dir, text);
+      const local = await classify(dir, text);
+      if (local.kind !== 'gguf') return local;
+      const sha256 = download.files.find((f) => join(dir, f.path) === local.path)?.sha256;
+      return sha256 ? { ...local, expectedDigest: `sha256:${sha256}` } : local;
     }
   }
 }
