@@ -3,6 +3,7 @@
 
 import { isAbsolute } from 'node:path';
 import { DEFAULT_QUANT_QUEUE_PREFIX } from '@tessera/contracts';
+import { redisOptions } from './redis-options';
 
 export class QuantizerConfigError extends Error {
   readonly code = 'EQUANTIZERCONFIG';
@@ -51,6 +52,13 @@ export function loadQuantizerConfig(env: Env): QuantizerConfig {
   };
   const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   if (!/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must start with redis:// or rediss://');
+  else {
+    try {
+      redisOptions(redisUrl);
+    } catch (err) {
+      problems.push(`REDIS_URL=${JSON.stringify(redisUrl)}: ${(err as Error).message}`);
+    }
+  }
   const storeDir = env.TESSERA_STORE_DIR ?? '';
   if (!storeDir || !isAbsolute(storeDir)) problems.push('TESSERA_STORE_DIR must be set to an absolute directory (the model store root)');
   const importDir = env.TESSERA_IMPORT_DIR || undefined;

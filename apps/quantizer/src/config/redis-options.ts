@@ -7,7 +7,12 @@ import type { RedisOptions } from 'bullmq';
 
 /** Connection options (accepted by BullMQ and ioredis alike) for a redis:// or rediss:// URL, with the setting BullMQ workers require. */
 export function redisOptions(url: string): RedisOptions {
-  const u = new URL(url);
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new RangeError(`${url} is not a URL; write redis://[user:password@]host[:port][/db]`);
+  }
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
   if (!Number.isInteger(db) || db < 0) throw new RangeError(`${url}: the database number after the host must be a non-negative integer`);
   return {
