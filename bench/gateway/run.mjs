@@ -24,6 +24,7 @@ import { readStackConfig } from '../../tools/stack/config.mjs';
 import { createStack } from '../../tools/stack/stack.mjs';
 import { directWorkerClient } from './direct-worker.mjs';
 import { gatewayChatClient, loadGet } from './gateway-client.mjs';
+import { processCpuMs } from './process-cpu.mjs';
 import { summarize } from './stats.mjs';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -82,6 +83,8 @@ try {
   }
   const viaGateway = [];
   const viaWorker = [];
+  const gatewayCpu = () => processCpuMs(ready.pids.gateway);
+  const cpuBeforeChat = gatewayCpu();
   for (let i = 0; i < requests; i++) {
     // Alternating order cancels drift (other load on the machine, caches) between the two paths.
     if (i % 2 === 0) {
@@ -92,14 +95,19 @@ try {
       viaGateway.push(await gateway.chat(MESSAGES, 1));
     }
   }
+  const cpuAfterChat = gatewayCpu();
   console.error(`[bench] GET /v1/models: ${clients} clients for ${seconds} s`);
   const load = await loadGet(ready.url, '/v1/models', config.adminKey, clients, seconds);
+  const cpuAfterModels = gatewayCpu();
+  // Gateway CPU per request: the chat phase also ran the direct requests, which cost the gateway nothing.
+  const perRequest = (from, to, n) => (from === undefined || to === undefined ? undefined : (to - from) / n);
   result = {
     // Request i through the gateway ran next to request i direct: their difference sees the same machine state.
     pairedAddedTtft: summarize(viaGateway.map((r, i) => r.ttftMs - viaWorker[i].ttftMs)),
     ttft: { gateway: summarize(viaGateway.map((r) => r.ttftMs)), direct: summarize(viaWorker.map((r) => r.ttftMs)) },
     total: { gateway: summarize(viaGateway.map((r) => r.totalMs)), direct: summarize(viaWorker.map((r) => r.totalMs)) },
     models: { clients, seconds: load.seconds, requests: load.requests, errors: load.errors, rps: load.rps, latency: summarize(load.latencies) },
+    gatewayCpuMsPerRequest: { chat: perRequest(cpuBeforeChat, cpuAfterChat, requests), models: perRequest(cpuAfterChat, cpuAfterModels, load.requests + load.errors) },
   };
 } finally {
   gateway.close();
@@ -125,11 +133,13 @@ const rows = [
 const header = ['measure', 'path', 'p50 ms', 'p99 ms'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 console.log([header, ...rows].map((cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n'));
+const cpuText = (v) => (v === undefined ? 'n/a' : v.toFixed(3));
 const meets = added.p50 < TARGET.addedP50Ms && added.p99 < TARGET.addedP99Ms;
 const load = loadavg();
 console.log(
   `\nadded latency ${meets ? 'meets' : 'MISSES'} the target (p50 < ${TARGET.addedP50Ms} ms, p99 < ${TARGET.addedP99Ms} ms) over ${requests} requests each way.` +
     `\nGET /v1/models: ${result.models.rps.toFixed(0)} requests/s (${result.models.requests} in ${result.models.seconds.toFixed(1)} s, ${result.models.errors} errors).` +
+    `\nGateway CPU per request: ${cpuText(result.gatewayCpuMsPerRequest.chat)} ms per streamed chat, ${cpuText(result.gatewayCpuMsPerRequest.models)} ms per GET /v1/models.` +
     `\nModel ${ready.model}, worker ${env.TESSERA_THREADS} thread(s), ${availableParallelism()} cores shared by client, gateway, worker and Redis; load average ${load.map((l) => l.toFixed(2)).join(' ')}.`,
 );
 const outFile = values.out ? resolve(values.out) : join(repoRoot, 'bench', 'out', 'gateway.json');
