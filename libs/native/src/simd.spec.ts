@@ -171,6 +171,8 @@ describe('SIMD kernels agree with the scalar reference', () => {
   });
 
   it.each([
+    ['Q2_K', GGMLType.Q2_K],
+    ['Q3_K', GGMLType.Q3_K],
     ['Q4_K', GGMLType.Q4_K],
     ['Q5_K', GGMLType.Q5_K],
     ['Q6_K', GGMLType.Q6_K],

@@ -39,6 +39,9 @@ SimdKernels best_simd_kernels(int32_t type_id, const CpuFeatures& cpu) {
     case GgmlType::Q8_0:
       if (avx2) k.quantize = quantize_q8_0_avx2;
       break;
+    case GgmlType::Q2_K:
+      if (avx2) k.quantize = quantize_q2_K_avx2;
+      break;
     case GgmlType::Q4_K:
       if (avx2) k.quantize = quantize_q4_K_avx2;
       break;

@@ -34,6 +34,7 @@ size_t quantize_q4_0_avx2(const float* src, void* dst, int64_t nrows, int64_t n_
 size_t quantize_q5_0_avx2(const float* src, void* dst, int64_t nrows, int64_t n_per_row, const float* imatrix);
 
 // AVX2 (kquants_avx2.cpp): the K-quant kernels built with AVX2 code generation
+size_t quantize_q2_K_avx2(const float* src, void* dst, int64_t nrows, int64_t n_per_row, const float* imatrix);
 size_t quantize_q4_K_avx2(const float* src, void* dst, int64_t nrows, int64_t n_per_row, const float* imatrix);
 size_t quantize_q5_K_avx2(const float* src, void* dst, int64_t nrows, int64_t n_per_row, const float* imatrix);
 size_t quantize_q6_K_avx2(const float* src, void* dst, int64_t nrows, int64_t n_per_row, const float* imatrix);
