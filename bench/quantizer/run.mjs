@@ -4,8 +4,9 @@
 // redis-server and BullMQ to quantizer processes (the built apps/quantizer,
 // as deployed), in several layouts: 1 worker x 1 thread, 1 worker x 2
 // threads, 2 workers x 1 thread. Reported: jobs per minute and MB/s of input
-// (batch wall time, from submission to the last completion), and the mean
-// per-job quantization seconds. On a 2-core machine the last two layouts use
+// (batch wall time, from submission to the last completion), the mean
+// seconds inside quantizeFile per job, and the rest of each job's worker time
+// (queueing, hashing and storing the output). On a 2-core machine the last two layouts use
 // the same cores, one with parallel jobs, the other with parallel tensors.
 // Prints a table and writes bench/out/quantizer.json.
 // usage: node bench/quantizer/run.mjs [--presets Q4_0,Q8_0,Q4_K_M,Q4_K_M] [--layouts 1x1,1x2,2x1]
@@ -105,6 +106,8 @@ async function runLayout(layout, ctx) {
       jobsPerMinute: (presets.length * 60) / seconds,
       inputMBPerSecond: (presets.length * ctx.sourceBytes) / 1e6 / seconds,
       meanJobSeconds: results.reduce((n, r) => n + r.seconds, 0) / results.length,
+      // Worker time per job not spent in quantizeFile: queueing, hashing and storing the output, manifests.
+      overheadSecondsPerJob: (seconds * workers - results.reduce((n, r) => n + r.seconds, 0)) / results.length,
       perPresetSeconds: Object.fromEntries(results.map((r, i) => [`${r.preset}#${i}`, r.seconds])),
     };
   } finally {
@@ -142,8 +145,8 @@ async function main() {
   }
   const loadAfter = loadavg()[0];
 
-  const header = ['workers x threads', 'jobs', 'wall s', 'jobs/min', 'MB/s in', 'mean job s'];
-  const table = [header, ...rows.map((r) => [r.layout, String(r.jobs), r.seconds.toFixed(2), r.jobsPerMinute.toFixed(1), r.inputMBPerSecond.toFixed(0), r.meanJobSeconds.toFixed(2)])];
+  const header = ['workers x threads', 'jobs', 'wall s', 'jobs/min', 'MB/s in', 'mean quantize s', 'overhead s/job'];
+  const table = [header, ...rows.map((r) => [r.layout, String(r.jobs), r.seconds.toFixed(2), r.jobsPerMinute.toFixed(1), r.inputMBPerSecond.toFixed(0), r.meanJobSeconds.toFixed(2), r.overheadSecondsPerJob.toFixed(2)])];
   const widths = header.map((_, c) => Math.max(...table.map((row) => row[c].length)));
   console.log(`source: ${source} (${(sourceBytes / 1e6).toFixed(0)} MB F16); batch ${values.presets}; load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);
   for (const row of table) console.log(row.map((cell, c) => cell.padStart(widths[c])).join('  '));
