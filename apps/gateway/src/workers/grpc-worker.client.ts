@@ -4,6 +4,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { INFERENCE_PROTO_PATH } from '@tessera/contracts';
 import { DetokenizeResponse, GenerateEvent, GenerateRequest, TokenizeRequest, TokenizeResponse } from './inference-messages';
 import { DEFAULT_WORKER_CHANNEL_OPTIONS, WORKER_CHANNEL_OPTIONS, WorkerChannelOptions } from './worker-channel.options';
+import { CallEvents } from './call-events';
 import { WorkerClient, WorkerRejectedError, WorkerUnavailableError } from './worker-client';
 
 /** proto-loader options shared by the gateway and its test worker. */
@@ -46,17 +47,22 @@ export class GrpcWorkerClient extends WorkerClient implements OnApplicationShutd
 
   async *generate(address: string, request: GenerateRequest, signal: AbortSignal): AsyncIterable<GenerateEvent> {
     const call = this.client(address).Generate(request);
-    const cancel = () => call.cancel();
+    const events = new CallEvents(call);
+    // Once every completion has finished the worker is done and ends the call
+    // itself: cancelling then would only cost a RST_STREAM and error objects on both sides.
+    const cancel = () => {
+      if (!events.complete(request.params.n)) call.cancel();
+    };
     signal.addEventListener('abort', cancel, { once: true });
     try {
-      for await (const event of call as AsyncIterable<GenerateEvent>) yield event;
+      for (let event = await events.next(); event; event = await events.next()) yield event;
     } catch (err) {
       if (signal.aborted) return;
       throw new WorkerUnavailableError(address, (err as grpc.ServiceError).details || (err as Error).message);
     } finally {
       signal.removeEventListener('abort', cancel);
       // Stopping early (consumer returned) must stop the worker too.
-      call.cancel();
+      cancel();
     }
   }
 
