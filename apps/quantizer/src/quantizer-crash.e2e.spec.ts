@@ -27,13 +27,14 @@ describe('quantizer processes: SIGKILL and SIGTERM mid-job', () => {
   let sourceDigest: string;
   const children: QuantizerProcess[] = [];
 
-  const start = (): QuantizerProcess => {
+  const start = (env: Record<string, string> = {}): QuantizerProcess => {
     const p = spawnQuantizer({
       REDIS_URL: q.config.redisUrl,
       TESSERA_STORE_DIR: q.config.storeDir,
       QUANT_THREADS: '1',
       QUANT_LOCK_MS: '2000',
       QUANT_STALLED_MS: '1000',
+      ...env,
     });
     children.push(p);
     return p;
@@ -131,5 +132,26 @@ describe('quantizer processes: SIGKILL and SIGTERM mid-job', () => {
     expect(await q.store.blobs.has(job.returnvalue.digest)).toBe(true);
     expect(await q.store.blobs.temps()).toEqual([]);
     expect(await q.store.workDirs()).toEqual([]);
+  }, 120_000);
+
+  it('SIGTERM past the grace period returns the running job to the queue unharmed, and another quantizer finishes it', async () => {
+    const id = quantJobIds.quantize('grace', PRESET);
+    const p = start({ QUANT_SHUTDOWN_GRACE_MS: '100' });
+    await p.waitFor(READY);
+    await submit('grace');
+    await poll('progress', async () => ((await progressOf(id)) > 0 ? true : undefined));
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+    expect(p.output()).toContain('returning 1 running job(s) to the queue');
+    const returned = (await q.queues.quantize.getJob(id))!;
+    expect(await returned.getState()).toBe('waiting');
+    expect(returned.attemptsMade).toBe(0);
+    expect(await q.store.blobs.temps()).toEqual([]);
+    expect(await q.store.workDirs()).toEqual([]);
+
+    start();
+    const job = await poll('the returned job to finish', () => finished(id), 90_000);
+    expect(job.failedReason).toBeUndefined();
+    expect(await q.store.manifests.get('acme', 'grace', 'q4_k_m')).toMatchObject({ digest: job.returnvalue.digest });
   }, 120_000);
 });

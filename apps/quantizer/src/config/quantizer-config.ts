@@ -32,6 +32,8 @@ export interface QuantizerConfig {
   /** BullMQ lock duration and stalled-check interval, ms: how fast a killed worker's job is picked up again. */
   readonly lockDurationMs: number;
   readonly stalledIntervalMs: number;
+  /** On SIGTERM, how long running jobs may take to finish before they are stopped and put back in the queue (QUANT_SHUTDOWN_GRACE_MS). */
+  readonly shutdownGraceMs: number;
   /** Evaluation context size (tokens per chunk) and number of chunks. */
   readonly evalContext: number;
   readonly evalChunks: number;
@@ -77,6 +79,8 @@ export function loadQuantizerConfig(env: Env): QuantizerConfig {
     threads: int('QUANT_THREADS', 2, 1, 512),
     lockDurationMs: int('QUANT_LOCK_MS', 30_000, 500, 3_600_000),
     stalledIntervalMs: int('QUANT_STALLED_MS', 30_000, 200, 3_600_000),
+    // Below Kubernetes' default 30 s termination grace period, so the job is returned before SIGKILL.
+    shutdownGraceMs: int('QUANT_SHUTDOWN_GRACE_MS', 25_000, 0, 3_600_000),
     evalContext: int('QUANT_EVAL_CTX', 128, 16, 8192),
     evalChunks: int('QUANT_EVAL_CHUNKS', 4, 1, 1000),
     evalGenTokens: int('QUANT_EVAL_GEN_TOKENS', 32, 1, 4096),

@@ -2,11 +2,13 @@
 // was cancelled, runs with an AbortSignal that fires when the gateway cancels
 // the sweep (a message on QUANT_CANCEL_CHANNEL reaches whichever process runs
 // it), and has its errors mapped: bad input fails at once, the rest retries.
-// Workers close cleanly on shutdown (active jobs finish first); a killed
-// process's jobs are picked up again by the stalled-job check of the others.
+// Workers close cleanly on shutdown: running jobs get QUANT_SHUTDOWN_GRACE_MS
+// to finish, then are stopped and put back in the queue (no attempt used) for
+// another quantizer; a killed process's jobs are picked up again by the
+// stalled-job check of the others.
 
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Job, UnrecoverableError, Worker } from 'bullmq';
+import { Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import { QUANT_CANCEL_CHANNEL, SweepPlan, formatQuantFailure, quantCancelKey } from '@tessera/contracts';
 import { ModelStore } from '@tessera/store';
@@ -28,6 +30,8 @@ export class QuantizerWorkers implements OnApplicationBootstrap, OnApplicationSh
   private readonly workers: Worker[] = [];
   /** Active job id -> sweep id, to cancel by sweep. */
   private readonly active = new Map<string, { sweepId: string; worker: Worker }>();
+  /** Jobs stopped because the shutdown grace period ran out: they go back to the queue. */
+  private readonly returning = new Set<string>();
   private subscriber?: Redis;
 
   constructor(
@@ -51,7 +55,7 @@ export class QuantizerWorkers implements OnApplicationBootstrap, OnApplicationSh
     await this.subscriber.subscribe(QUANT_CANCEL_CHANNEL);
     this.subscriber.on('message', (_channel: string, sweepId: string) => this.cancelSweep(sweepId));
     for (const p of this.processors) {
-      const worker: Worker = new Worker(p.queue, (job: Job, _token?: string, signal?: AbortSignal) => this.run(p, worker, job, signal), {
+      const worker: Worker = new Worker(p.queue, (job: Job, token?: string, signal?: AbortSignal) => this.run(p, worker, job, token, signal), {
         connection: redisOptions(this.config.redisUrl),
         prefix: this.config.queuePrefix,
         concurrency: this.config.concurrency,
@@ -68,8 +72,14 @@ export class QuantizerWorkers implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.active.size > 0) this.logger.log(`waiting for ${this.active.size} running job(s) to finish`);
-    await Promise.all(this.workers.map((w) => w.close()));
+    const grace = this.config.shutdownGraceMs;
+    if (this.active.size > 0) this.logger.log(`waiting up to ${grace} ms for ${this.active.size} running job(s) to finish`);
+    const timer = setTimeout(() => this.returnActiveJobs(), grace);
+    try {
+      await Promise.all(this.workers.map((w) => w.close()));
+    } finally {
+      clearTimeout(timer);
+    }
     this.logger.log('workers closed');
     await this.subscriber?.quit().catch(() => undefined);
   }
@@ -79,7 +89,7 @@ export class QuantizerWorkers implements OnApplicationBootstrap, OnApplicationSh
     return this.active.size;
   }
 
-  private async run(p: JobProcessor, worker: Worker, job: Job, bullSignal: AbortSignal | undefined): Promise<unknown> {
+  private async run(p: JobProcessor, worker: Worker, job: Job, token: string | undefined, bullSignal: AbortSignal | undefined): Promise<unknown> {
     const plan = (job.data as { plan: SweepPlan }).plan;
     if (await this.redis.get(quantCancelKey(plan.sweepId))) throw new UnrecoverableError(formatQuantFailure('cancelled', 'the sweep was cancelled'));
     const signal = bullSignal ?? new AbortController().signal;
@@ -87,9 +97,24 @@ export class QuantizerWorkers implements OnApplicationBootstrap, OnApplicationSh
     try {
       return await p.process(job, signal);
     } catch (err) {
+      if (this.returning.has(job.id!)) {
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
       throw toJobError(err, signal);
     } finally {
       this.active.delete(job.id!);
+      this.returning.delete(job.id!);
+    }
+  }
+
+  /** Stops the jobs still running when the grace period ends; run() puts them back in the queue. */
+  private returnActiveJobs(): void {
+    if (this.active.size === 0) return;
+    this.logger.warn(`grace period over: returning ${this.active.size} running job(s) to the queue`);
+    for (const [jobId, a] of this.active) {
+      this.returning.add(jobId);
+      a.worker.cancelJob(jobId, 'shutdown');
     }
   }
 
