@@ -12,8 +12,8 @@ describe('reference-order attention and SwiGLU kernels', () => {
   });
 });
 
-// The reference sums a Q8_0 / Q5_0 dot in 8 float lanes per row (its vec-dot
-// and its sgemm alike). The AVX2 vec-dot follows that order by construction;
+// The reference sums a Q8_0 / Q5_0 / Q6_K dot in 8 float lanes per row (its
+// vec-dot, and its sgemm for the 32-element types). The AVX2 vec-dot follows that order by construction;
 // the packed AVX-512 kernels compute 8 rows at once and must land on the
 // same bits, or the golden comparisons drift by whole activation roundings.
 describe('reference-order weight matmuls', () => {
@@ -23,7 +23,7 @@ describe('reference-order weight matmuls', () => {
   const wave = (n: number, a: number, b: number): Float32Array =>
     Float32Array.from({ length: n }, (_, i) => Math.sin(i * a) * 0.05 + Math.cos(i * b) * 0.02);
 
-  it.each(['Q8_0', 'Q5_0'])('packed %s equals the per-row vec-dot bit for bit', (name) => {
+  it.each(['Q8_0', 'Q5_0', 'Q6_K'])('packed %s equals the per-row vec-dot bit for bit', (name) => {
     const type = GGMLType[name as keyof typeof GGMLType];
     if (bestMatmulPath() !== 'avx512' || packedWeightsBytes(type, rows, cols) === 0) {
       // Without AVX-512 there is no packed kernel: the vec-dot is all there is.

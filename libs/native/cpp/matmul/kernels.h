@@ -44,7 +44,7 @@ struct PackedKernel {
               int64_t row_begin, int64_t row_end) = nullptr;
 };
 PackedKernel avx512_packed_kernel(GgmlType wtype);
-PackedKernel avx512_packed_kquant_kernel(GgmlType wtype);    // Q4_K, Q5_K
+PackedKernel avx512_packed_kquant_kernel(GgmlType wtype);    // Q4_K, Q5_K, Q6_K
 PackedKernel avx512_packed_low_bit_kernel(GgmlType wtype);  // Q2_K, IQ4_XS
 // Rows longer than this many blocks are not packed.
 int64_t avx512_packed_max_blocks();

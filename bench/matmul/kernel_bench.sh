@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds bench/matmul/kernel_bench.cpp against the matmul sources in
+# SRC (default: this checkout's libs/native/cpp) and runs it on one core.
+# usage: bench/matmul/kernel_bench.sh [SRC] [OUT_BINARY]
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+src="${1:-$here/../../libs/native/cpp}"
+out="${2:-/tmp/kernel_bench}"
+objs=()
+tmp="$(mktemp -d)"
+for f in "$src"/matmul/*.cpp "$src"/cpu_features.cpp "$src"/quants/iq4_table.cpp; do
+  case "$f" in *bindings_matmul.cpp|*dequantize_row.cpp) continue ;; esac
+  flags="-O2 -std=c++17 -fno-fast-math -ffp-contract=off"
+  case "$f" in
+    *_avx512.cpp) flags="$flags -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx2 -mfma -mf16c" ;;
+    *_avx2.cpp) flags="$flags -mavx2 -mfma -mf16c" ;;
+  esac
+  o="$tmp/$(basename "$f").o"
+  g++ $flags -I "$src" -c "$f" -o "$o" &
+  objs+=("$o")
+done
+g++ -O2 -std=c++17 -I "$src" -c "$here/kernel_bench.cpp" -o "$tmp/kernel_bench.o" &
+wait
+g++ -o "$out" "$tmp/kernel_bench.o" "${objs[@]}" -lpthread
+rm -rf "$tmp"
+if [ "${NO_RUN:-}" = "" ]; then taskset -c 2 "$out"; fi
