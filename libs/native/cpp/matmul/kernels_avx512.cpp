@@ -1,14 +1,14 @@
 // AVX-512 kernels (VL + BW + VNNI, on 256-bit registers) over row-interleaved
-// weights (Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, Q8_0). A packed group holds one
-// block of 8 consecutive rows: their 8 fp16 scales, then the quants arranged
-// so that 32-bit lane r of every vector holds 4 consecutive quants of row r. One vpdpbusd with 4 broadcast activation
+// weights (Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, Q8_0). A packed group holds one block of 8 consecutive rows: their 8 fp16
+// scales, then the quants arranged so that 32-bit lane r of every vector holds
+// 4 consecutive quants of row r. One vpdpbusd with 4 broadcast activation
 // bytes then advances all 8 row sums at once, and the 8 results come out as
 // one vector: no horizontal sums, one scale multiply per 8 rows.
 //
-// Weights are stored unsigned (Q4_0: the nibbles 0..15 as is; Q5_0: 0..31;
-// IQ4_NL and Q8_0: w + 128; Q4_1 / Q5_1 are unsigned already). vpdpbusd
-// multiplies unsigned by signed bytes, so the signed formats are turned back
-// into w and multiplied as |w| by y with w's sign (exact, as the reference).
+// vpdpbusd multiplies unsigned by signed bytes, so weights are stored
+// unsigned (Q4_0: the nibbles 0..15 as is; Q5_0: 0..31; IQ4_NL and Q8_0:
+// w + 128; Q4_1 / Q5_1 are unsigned already) and the offset is
+// removed with the activation block's sum: sum((u - k) y) = sum(u y) - k sum(y).
 //
 // Types without a kernel here use their AVX2 kernel on the unpacked rows.
 //
@@ -26,8 +26,7 @@ namespace tessera {
 namespace mm {
 namespace {
 
-// Rows longer than this (in blocks) are left unpacked: a sanity bound on the
-// packed copy, far above any model's rows.
+// Longest row (in blocks) whose per-pass activation data fits the buffer.
 constexpr int64_t kMaxBlocks = 2048;  // 65536 columns
 
 // 32-element 4-bit formats (Q4_0/1, Q5_0/1, IQ4_NL): byte j of a row's qs holds
@@ -56,20 +55,12 @@ struct PackedNibbles {
       __m256i lo = _mm256_and_si256(v, low);
       __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
       Variant::finish(extra, k, &lo, &hi);
-      if constexpr (kOffset == 0) {  // unsigned values: as they are
-        for (int t = 0; t < T; ++t) {
-          acc[t] = _mm256_dpbusd_epi32(acc[t], lo, bcast4(yqs[t] + 4 * k));
-          acc[t] = _mm256_dpbusd_epi32(acc[t], hi, bcast4(yqs[t] + 16 + 4 * k));
-        }
-      } else {  // signed values: |w| times y with w's sign
-        const __m256i offset = _mm256_set1_epi8(static_cast<char>(kOffset));
-        lo = _mm256_sub_epi8(lo, offset);
-        hi = _mm256_sub_epi8(hi, offset);
-        const __m256i alo = _mm256_abs_epi8(lo), ahi = _mm256_abs_epi8(hi);
-        for (int t = 0; t < T; ++t) {
-          acc[t] = _mm256_dpbusd_epi32(acc[t], alo, _mm256_sign_epi8(bcast4(yqs[t] + 4 * k), lo));
-          acc[t] = _mm256_dpbusd_epi32(acc[t], ahi, _mm256_sign_epi8(bcast4(yqs[t] + 16 + 4 * k), hi));
-        }
+      for (int t = 0; t < T; ++t) {
+        int32_t a, b;
+        std::memcpy(&a, yqs[t] + 4 * k, 4);
+        std::memcpy(&b, yqs[t] + 16 + 4 * k, 4);
+        acc[t] = _mm256_dpbusd_epi32(acc[t], lo, _mm256_set1_epi32(a));
+        acc[t] = _mm256_dpbusd_epi32(acc[t], hi, _mm256_set1_epi32(b));
       }
     }
   }
@@ -171,11 +162,13 @@ struct PackedQ8_0 {
   template <int T>
   static void accumulate(const uint8_t*, const uint8_t* quants, const int8_t* const* yqs,
                          __m256i* acc) {
-    const __m256i bias = _mm256_set1_epi8(static_cast<char>(0x80));
     for (int k = 0; k < kVectors; ++k) {
-      const __m256i w = _mm256_xor_si256(load256(quants + 32 * k), bias);
-      const __m256i aw = _mm256_abs_epi8(w);
-      for (int t = 0; t < T; ++t) acc[t] = _mm256_dpbusd_epi32(acc[t], aw, _mm256_sign_epi8(bcast4(yqs[t] + 4 * k), w));
+      const __m256i v = load256(quants + 32 * k);
+      for (int t = 0; t < T; ++t) {
+        int32_t a;
+        std::memcpy(&a, yqs[t] + 4 * k, 4);
+        acc[t] = _mm256_dpbusd_epi32(acc[t], v, _mm256_set1_epi32(a));
+      }
     }
   }
 };
@@ -207,21 +200,41 @@ void pack(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8
     }
 }
 
-// Adapts a 32-element format F to run_packed: per block, exact integer row
-// sums (signed weights as |w| times y with w's sign, so no offset term to
-// prepare per pass), then one fused multiply-add by d_w * d_y (plus the min
-// term of the *_1 formats): the order of the reference's repacked Q4_0 /
-// IQ4_NL kernels.
+// Per-token activation data for one pass: block scales and offset terms.
+struct TokenPrep {
+  float d[kMaxTokens][kMaxBlocks];
+  float s[kMaxTokens][kMaxBlocks];  // Q8_1's d * sum(q), for the min term
+  int32_t offset[kMaxTokens][kMaxBlocks];
+};
+
+TokenPrep& token_prep() {
+  static thread_local TokenPrep prep;
+  return prep;
+}
+
+// Adapts a 32-element format F to run_packed.
 template <class F>
 struct Blocks32Packed {
   static constexpr size_t kGroupBytes = group_bytes<F>();
-  using Prep = NoPrep;
-  static Prep& prep_storage() { return NoPrep::storage(); }
-  static void prepare(const uint8_t* const*, int, int64_t, Prep*) {}
+  using Prep = TokenPrep;
+  static Prep& prep_storage() { return token_prep(); }
+
+  static void prepare(const uint8_t* const* rows, int ntok, int64_t nb, Prep* p) {
+    for (int t = 0; t < ntok; ++t) {
+      const auto* y = reinterpret_cast<const typename F::Y*>(rows[t]);
+      for (int64_t b = 0; b < nb; ++b) {
+        int sum = 0;
+        for (int j = 0; j < 32; ++j) sum += y[b].qs[j];
+        p->d[t][b] = half_to_float(y[b].d);
+        p->offset[t][b] = -F::kOffset * sum;
+        if (F::kHasMin) p->s[t][b] = half_to_float(reinterpret_cast<const block_q8_1*>(y + b)->s);
+      }
+    }
+  }
 
   // One group (8 rows) against T tokens: out[t] holds the 8 row results.
   template <int T, bool kQuad>
-  static void dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep&,
+  static void dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep& p,
                    __m256* out) {
     __m256 acc[T];
     for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
@@ -229,21 +242,19 @@ struct Blocks32Packed {
       const uint8_t* g = group + static_cast<size_t>(b) * kGroupBytes;
       prefetch_ahead<kGroupBytes>(g, 1024);
       __m256i isum[T];
-      const typename F::Y* y[T];
       const int8_t* yqs[T];
       for (int t = 0; t < T; ++t) {
-        isum[t] = _mm256_setzero_si256();
-        y[t] = reinterpret_cast<const typename F::Y*>(rows[t]) + b;
-        yqs[t] = y[t]->qs;
+        isum[t] = _mm256_set1_epi32(p.offset[t][b]);
+        yqs[t] = reinterpret_cast<const typename F::Y*>(rows[t])[b].qs;
       }
       F::template accumulate<T>(g + scale_bytes<F>(), g + scale_bytes<F>() + F::kExtra, yqs, isum);
       const __m256 dw = _mm256_cvtph_ps(load128(g));
       for (int t = 0; t < T; ++t)
-        acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_set1_ps(half_to_float(y[t]->d))),
+        acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_set1_ps(p.d[t][b])),
                                  _mm256_cvtepi32_ps(isum[t]), acc[t]);
-      if constexpr (F::kHasMin) {
+      if (F::kHasMin) {
         const __m256 mw = _mm256_cvtph_ps(load128(g + 16));
-        for (int t = 0; t < T; ++t) acc[t] = _mm256_fmadd_ps(mw, _mm256_set1_ps(half_to_float(y[t]->s)), acc[t]);
+        for (int t = 0; t < T; ++t) acc[t] = _mm256_fmadd_ps(mw, _mm256_set1_ps(p.s[t][b]), acc[t]);
       }
     }
     for (int t = 0; t < T; ++t) out[t] = acc[t];
