@@ -35,6 +35,11 @@ export class CallEvents {
     });
   }
 
+  /** True once the call ended, normally or not. */
+  get settled(): boolean {
+    return this.ended || this.failure !== undefined;
+  }
+
   /** True once `n` Finished events arrived: the worker has nothing left to do for this call. */
   complete(n: number): boolean {
     return this.finished >= Math.max(1, n);

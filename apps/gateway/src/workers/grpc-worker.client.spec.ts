@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { GrpcWorkerClient } from './grpc-worker.client';
+import { FINISHED_CALL_GRACE_MS, GrpcWorkerClient } from './grpc-worker.client';
 import { GenerateEvent, GenerateRequest } from './inference-messages';
 import { WorkerUnavailableError } from './worker-client';
 
@@ -50,6 +50,22 @@ describe('GrpcWorkerClient.generate', () => {
     // The call ending afterwards, even with an error, is absorbed.
     call.destroy(new Error('late failure'));
     await new Promise((r) => setImmediate(r));
+  });
+
+  it('still cancels a finished call that the worker does not end within FINISHED_CALL_GRACE_MS', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] });
+    try {
+      const call = new FakeCall();
+      const events = clientReturning(call).generate('w:1', request(1), new AbortController().signal);
+      for (const e of [started, token(), finished()]) call.write(e);
+      await readUntilFinished(events, 1);
+      jest.advanceTimersByTime(FINISHED_CALL_GRACE_MS - 1);
+      expect(call.cancel).not.toHaveBeenCalled();
+      jest.advanceTimersByTime(1);
+      expect(call.cancel).toHaveBeenCalledTimes(1);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('cancels the call when the consumer stops before every completion finished', async () => {

@@ -26,6 +26,8 @@ export function loadInferenceService(): grpc.ServiceClientConstructor {
 }
 
 const UNARY_DEADLINE_MS = 30_000;
+/** A call whose completions all finished is left to end by itself, but not forever. */
+export const FINISHED_CALL_GRACE_MS = 5_000;
 
 /** A refused argument is the caller's error; anything else means the replica could not answer. */
 function unaryFailure(address: string, err: grpc.ServiceError | null): Error {
@@ -52,6 +54,7 @@ export class GrpcWorkerClient extends WorkerClient implements OnApplicationShutd
     // itself: cancelling then would only cost a RST_STREAM and error objects on both sides.
     const cancel = () => {
       if (!events.complete(request.params.n)) call.cancel();
+      else if (!events.settled) setTimeout(() => events.settled || call.cancel(), FINISHED_CALL_GRACE_MS).unref();
     };
     signal.addEventListener('abort', cancel, { once: true });
     try {
