@@ -6,7 +6,9 @@
 // <dest>/<path>.partial. A dropped connection resumes with a Range request
 // from the bytes already on disk, also across process restarts; each file is
 // checked against the hub's checksum (LFS sha256, or the git blob sha1 for
-// small files) before it is renamed to its final name.
+// small files) before it is renamed to its final name. A resumed file that
+// fails the check is fetched once more from the start before it counts as
+// corrupt, since the bytes kept on disk may be what was wrong.
 
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -100,32 +102,47 @@ async function listRepo(repo: string, revision: string, hub: Hub): Promise<RepoF
   return files;
 }
 
-/** Downloads one file, resuming after drops; resolves to the number of resumes. */
+/**
+ * Downloads one file, resuming after drops; resolves to the number of resumes.
+ * A file that fails its checksum after any resumed part (bytes kept from an
+ * earlier attempt, maybe of another commit, or a torn write) is fetched once
+ * more from the start; only a clean full download that fails is corrupt.
+ */
 async function fetchFile(repo: string, revision: string, file: RepoFile, target: string, hub: Hub, opts: HubOptions, progress: (n: number) => void): Promise<number> {
   if ((await stat(target).catch(() => undefined))?.size === file.size && (await matchesChecksum(target, file))) return 0;
   const partial = `${target}.partial`;
+  let resumes = 0;
+  for (let restarts = 0; ; restarts++) {
+    const resumed = await downloadToPartial(repo, revision, file, partial, hub, opts, progress);
+    resumes += resumed;
+    if (await matchesChecksum(partial, file)) break;
+    await unlink(partial);
+    if (resumed === 0 || restarts >= 1) {
+      throw new StoreError('STORE_CHECKSUM_MISMATCH', `${file.path} from ${repo}@${revision} does not match the hub's checksum; it was deleted, try again`);
+    }
+  }
+  await rename(partial, target);
+  return resumes;
+}
+
+/** Fills `partial` up to the file's size, continuing from what it holds; resolves to the number of ranged resumes. */
+async function downloadToPartial(repo: string, revision: string, file: RepoFile, partial: string, hub: Hub, opts: HubOptions, progress: (n: number) => void): Promise<number> {
   const attempts = opts.attempts ?? 5;
   let resumes = 0;
   for (let attempt = 1; ; attempt++) {
     throwIfAborted(opts.signal, 'the download');
     const have = (await stat(partial).catch(() => undefined))?.size ?? 0;
     if (have > file.size) await unlink(partial);
-    else if (have === file.size) break;
+    else if (have === file.size) return resumes;
     try {
-      if (have > 0) resumes++;
-      await appendRange(repo, revision, file, partial, have, hub, progress);
+      if (have > 0 && have < file.size) resumes++;
+      await appendRange(repo, revision, file, partial, have > file.size ? 0 : have, hub, progress);
     } catch (err) {
       throwIfAborted(opts.signal, 'the download');
       if (attempt >= attempts) throw hubError(`downloading ${file.path} from ${repo}@${revision} failed ${attempts} times`, err);
       await sleep(Math.min(2000, 100 * 2 ** attempt));
     }
   }
-  if (!(await matchesChecksum(partial, file))) {
-    await unlink(partial);
-    throw new StoreError('STORE_CHECKSUM_MISMATCH', `${file.path} from ${repo}@${revision} does not match the hub's checksum; it was deleted, try again`);
-  }
-  await rename(partial, target);
-  return resumes;
 }
 
 async function appendRange(repo: string, revision: string, file: RepoFile, partial: string, from: number, hub: Hub, progress: (n: number) => void): Promise<void> {
