@@ -19,7 +19,7 @@ describe('reference-order attention and SwiGLU kernels', () => {
 describe('reference-order weight matmuls', () => {
   const rows = 64;
   const cols = 512;
-  const tokens = 5;
+  const tokens = 7; // passes of 4 and 3 tokens: every split the kernels make
   const wave = (n: number, a: number, b: number): Float32Array =>
     Float32Array.from({ length: n }, (_, i) => Math.sin(i * a) * 0.05 + Math.cos(i * b) * 0.02);
 

@@ -268,16 +268,32 @@ struct Blocks32Packed {
 // the packed layouts one vpdpbusd gives lane k of all 8 rows of a group
 // (Q8_0: vector k; the 4-bit formats: the low nibbles of vector k are lane
 // k, the high nibbles lane 4 + k), so acc[k] holds lane k of the group's 8
-// rows and the final sums are vertical. Weights are made signed again and
-// multiplied as |w| (unsigned) by y with w's sign, as the reference does,
-// so no per-lane offset has to be computed.
+// rows and the final sums are vertical. The stored offset (+128, +16) is
+// removed exactly: Q8_0 multiplies |w| by y with w's sign (as the reference
+// does); the 4-bit formats do too with several tokens, and start each lane
+// at -offset * (its activations' sum) with one, which is cheaper there
+// (measured with bench/matmul/kernel_bench).
+
+// Per-pass data of the 4-bit lane kernels: each lane's offset term,
+// -offset * (sum of its 4 activations), per token and block.
+struct LanePrep {
+  int32_t start[kMaxTokens][kMaxBlocks][8];
+};
+
+LanePrep& lane_prep() {
+  static thread_local LanePrep prep;
+  return prep;
+}
 
 // Lane sums of one block for T tokens: lane(k, t, sum) receives lane k of
-// token t (8 rows). Q8_0: 8 quant vectors (stored + 128), one per lane.
+// token t (8 rows). Q8_0: 8 quant vectors (stored + 128), one per lane,
+// multiplied as |w| by y with w's sign (no offset term to prepare).
 struct Q8_0LaneSums {
   using Format = PackedQ8_0;
-  template <int T, class Fn>
-  static void sums(const uint8_t*, const uint8_t* quants, const int8_t* const* yqs, Fn&& lane) {
+  static constexpr bool kOffsets = false;
+  template <int T, bool kPrepared, class Fn>
+  static void sums(const uint8_t*, const uint8_t* quants, const int8_t* const* yqs, const int32_t* const*,
+                   Fn&& lane) {
     const __m256i bias = _mm256_set1_epi8(static_cast<char>(0x80));
     for (int k = 0; k < 8; ++k) {
       const __m256i w = _mm256_xor_si256(load256(quants + 32 * k), bias);
@@ -288,12 +304,18 @@ struct Q8_0LaneSums {
   }
 };
 
-// The 4-bit formats: 4 quant vectors, each holding two lanes.
+// The 4-bit formats: 4 quant vectors, each holding two lanes. With one
+// token the stored (unsigned) values are multiplied as they are and each
+// lane starts at its prepared offset term; with more, preparing those per
+// pass costs more than |w| times y with w's sign. Both give the same
+// integer lanes.
 template <class Variant>
 struct NibbleLaneSums {
   using Format = PackedNibbles<Variant>;
-  template <int T, class Fn>
-  static void sums(const uint8_t* extra, const uint8_t* quants, const int8_t* const* yqs, Fn&& lane) {
+  static constexpr bool kOffsets = true;
+  template <int T, bool kPrepared, class Fn>
+  static void sums(const uint8_t* extra, const uint8_t* quants, const int8_t* const* yqs,
+                   const int32_t* const* start, Fn&& lane) {
     const __m256i low = _mm256_set1_epi8(0x0F);
     const __m256i offset = _mm256_set1_epi8(static_cast<char>(Variant::kOffset));
     for (int k = 0; k < 4; ++k) {
@@ -301,12 +323,18 @@ struct NibbleLaneSums {
       __m256i lo = _mm256_and_si256(v, low);
       __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
       Variant::finish(extra, k, &lo, &hi);
-      lo = _mm256_sub_epi8(lo, offset);
-      hi = _mm256_sub_epi8(hi, offset);
-      const __m256i alo = _mm256_abs_epi8(lo), ahi = _mm256_abs_epi8(hi);
-      for (int t = 0; t < T; ++t) {
-        lane(k, t, _mm256_dpbusd_epi32(_mm256_setzero_si256(), alo, _mm256_sign_epi8(bcast4(yqs[t] + 4 * k), lo)));
-        lane(4 + k, t, _mm256_dpbusd_epi32(_mm256_setzero_si256(), ahi, _mm256_sign_epi8(bcast4(yqs[t] + 16 + 4 * k), hi)));
+      if constexpr (kPrepared) {
+        static_assert(T == 1, "offsets are prepared for one-token passes only");
+        lane(k, 0, _mm256_dpbusd_epi32(_mm256_set1_epi32(start[0][k]), lo, bcast4(yqs[0] + 4 * k)));
+        lane(4 + k, 0, _mm256_dpbusd_epi32(_mm256_set1_epi32(start[0][4 + k]), hi, bcast4(yqs[0] + 16 + 4 * k)));
+      } else {
+        lo = _mm256_sub_epi8(lo, offset);
+        hi = _mm256_sub_epi8(hi, offset);
+        const __m256i alo = _mm256_abs_epi8(lo), ahi = _mm256_abs_epi8(hi);
+        for (int t = 0; t < T; ++t) {
+          lane(k, t, _mm256_dpbusd_epi32(_mm256_setzero_si256(), alo, _mm256_sign_epi8(bcast4(yqs[t] + 4 * k), lo)));
+          lane(4 + k, t, _mm256_dpbusd_epi32(_mm256_setzero_si256(), ahi, _mm256_sign_epi8(bcast4(yqs[t] + 16 + 4 * k), hi)));
+        }
       }
     }
   }
@@ -317,26 +345,43 @@ struct Blocks32Lanes {
   using F = typename S::Format;
   static_assert(!F::kHasMin, "lanes are for the signed formats");
   static constexpr size_t kGroupBytes = group_bytes<F>();
-  using Prep = NoPrep;
-  static Prep& prep_storage() { return NoPrep::storage(); }
-  static void prepare(const uint8_t* const*, int, int64_t, Prep*) {}
+  using Prep = LanePrep;
+  static Prep& prep_storage() { return lane_prep(); }
+
+  static void prepare(const uint8_t* const* rows, int ntok, int64_t nb, Prep* p) {
+    if constexpr (S::kOffsets) {
+      if (ntok != 1) return;  // see NibbleLaneSums
+      for (int t = 0; t < ntok; ++t) {
+        const auto* y = reinterpret_cast<const block_q8_0*>(rows[t]);
+        for (int64_t b = 0; b < nb; ++b)
+          for (int k = 0; k < 8; ++k) {
+            const int8_t* q = y[b].qs + 4 * k;
+            p->start[t][b][k] = -F::kOffset * (q[0] + q[1] + q[2] + q[3]);
+          }
+      }
+    }
+  }
 
   // Eight float accumulators per token: more than 2 tokens at once would
   // not fit the registers, so bigger passes go 2 tokens at a time (the
   // group is in L1 by then).
   template <int T, bool kQuad>
-  static void dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep&,
+  static void dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep& p,
                    __m256* out) {
-    if constexpr (T <= 2) {
-      dots_of<T>(group, nb, rows, out);
+    // A one-token pass has its offsets prepared (see prepare()).
+    if constexpr (T == 1) {
+      dots_of<1, true>(group, nb, rows, p, 0, out);
+    } else if constexpr (T == 2) {
+      dots_of<2, false>(group, nb, rows, p, 0, out);
     } else {
-      dots_of<2>(group, nb, rows, out);
-      dots_of<T - 2>(group, nb, rows + 2, out + 2);
+      dots_of<2, false>(group, nb, rows, p, 0, out);
+      dots_of<T - 2, false>(group, nb, rows + 2, p, 2, out + 2);
     }
   }
 
-  template <int T>
-  static void dots_of(const uint8_t* group, int64_t nb, const uint8_t* const* rows, __m256* out) {
+  template <int T, bool kPrepared>
+  static void dots_of(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep& p, int t0,
+                      __m256* out) {
     __m256 acc[T][8];
     for (int t = 0; t < T; ++t)
       for (int k = 0; k < 8; ++k) acc[t][k] = _mm256_setzero_ps();
@@ -345,13 +390,15 @@ struct Blocks32Lanes {
       prefetch_ahead<kGroupBytes>(g, 1024);
       const __m256 dw = _mm256_cvtph_ps(load128(g));
       const int8_t* yqs[T];
+      const int32_t* start[T];
       __m256 dd[T];
       for (int t = 0; t < T; ++t) {
         const block_q8_0& y = reinterpret_cast<const block_q8_0*>(rows[t])[b];
         yqs[t] = y.qs;
+        start[t] = p.start[t0 + t][b];
         dd[t] = _mm256_mul_ps(dw, _mm256_set1_ps(half_to_float(y.d)));
       }
-      S::template sums<T>(g + scale_bytes<F>(), g + scale_bytes<F>() + F::kExtra, yqs,
+      S::template sums<T, kPrepared && S::kOffsets>(g + scale_bytes<F>(), g + scale_bytes<F>() + F::kExtra, yqs, start,
                           [&](int k, int t, __m256i lane) {
                             acc[t][k] = _mm256_fmadd_ps(dd[t], _mm256_cvtepi32_ps(lane), acc[t][k]);
                           });
