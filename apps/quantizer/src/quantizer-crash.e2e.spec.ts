@@ -56,10 +56,11 @@ describe('quantizer processes: SIGKILL and SIGTERM mid-job', () => {
     }
   };
   const progressOf = async (id: string) => ((await q.queues.quantize.getJob(id))?.progress as { percent?: number } | undefined)?.percent ?? 0;
+  // The state is read before the job: a job read first and finishing in between
+  // would come back 'completed' with the returnvalue of its active self (null).
   const finished = async (id: string) => {
-    const job = await q.queues.quantize.getJob(id);
-    const state = await job?.getState();
-    return state === 'completed' || state === 'failed' ? job! : undefined;
+    const state = await q.queues.quantize.getJobState(id);
+    return state === 'completed' || state === 'failed' ? (await q.queues.quantize.getJob(id))! : undefined;
   };
 
   beforeAll(async () => {

@@ -59,7 +59,7 @@ export async function startQuantizerHarness(redis: TestRedis, env: Record<string
       const until = Date.now() + timeoutMs;
       for (;;) {
         const convert = await queues.convert.getJob(quantJobIds.convert(sweepId));
-        if (convert && (await convert.getState()) === 'failed') return convert;
+        if (convert && (await convert.getState()) === 'failed') return (await queues.convert.getJob(convert.id!))!;
         const report = await queues.report.getJob(quantJobIds.report(sweepId));
         const state = await report?.getState();
         if (report && (state === 'completed' || state === 'failed')) return (await queues.report.getJob(report.id!))!;
