@@ -190,18 +190,7 @@ describe('cancellation', () => {
   });
 
   it('ends a request by id through the Abort RPC', async () => {
-    const call = client.generateStream({ requestId: 'abort-rpc', text: PROMPT, addSpecial: true, params: greedy({ maxTokens: 900 }) });
-    const events: GenerateEvent[] = [];
-    const ended = new Promise<void>((resolve, reject) => {
-      call.on('end', resolve);
-      call.on('error', reject);
-    });
-    await new Promise<void>((resolve) =>
-      call.on('data', (e: GenerateEvent) => {
-        events.push(e);
-        if (e.token) resolve();
-      }),
-    );
+    const { events, ended } = await client.streamUntilFirstToken({ requestId: 'abort-rpc', text: PROMPT, addSpecial: true, params: greedy({ maxTokens: 900 }) });
     expect(await client.call('Abort', { requestId: 'abort-rpc' })).toEqual({ aborted: true });
     await ended;
     expect(finishedOf(events)?.finishReason).toBe('abort');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { modelWorkersKey, parseWorkerRecord, workerKey } from '@tessera/contracts';
 import { synthGguf } from '@tessera/convert';
-import { finishedOf, InferenceTestClient, tokenIds, type GenerateEvent } from './test-utils/inference-client';
+import { finishedOf, InferenceTestClient, tokenIds } from './test-utils/inference-client';
 import { freePort } from './test-utils/free-port';
 import { startRedis, type TestRedis } from './test-utils/redis-server';
 import { spawnWorker, startWorker, type WorkerProcess } from './test-utils/worker-process';
@@ -39,18 +39,7 @@ describe('SIGTERM', () => {
     const { worker, ready } = await launch({ TESSERA_MODEL: tinyPath, WORKER_ID: 'w-drain', WORKER_HEARTBEAT_MS: '200', WORKER_TTL_MS: '5000', DRAIN_TIMEOUT_MS: '20000' });
     const client = new InferenceTestClient(ready.address);
     const maxTokens = 300;
-    const events: GenerateEvent[] = [];
-    const call = client.generateStream({ text: 'drain me', addSpecial: true, params: { temperature: 0, maxTokens, ignoreEos: true } });
-    const ended = new Promise<void>((resolve, reject) => {
-      call.on('end', resolve);
-      call.on('error', reject);
-    });
-    await new Promise<void>((resolve) =>
-      call.on('data', (e: GenerateEvent) => {
-        events.push(e);
-        if (e.token) resolve();
-      }),
-    );
+    const { events, ended } = await client.streamUntilFirstToken({ text: 'drain me', addSpecial: true, params: { temperature: 0, maxTokens, ignoreEos: true } });
 
     worker.kill('SIGTERM');
     // The registry says "draining, not ready" at once, so routers stop picking this replica.
@@ -76,18 +65,7 @@ describe('SIGTERM', () => {
   it('aborts what is still running when the drain timeout passes, and still exits 0', async () => {
     const { worker, ready } = await launch({ TESSERA_MODEL: tinyPath, WORKER_ID: 'w-timeout', DRAIN_TIMEOUT_MS: '100' });
     const client = new InferenceTestClient(ready.address);
-    const events: GenerateEvent[] = [];
-    const call = client.generateStream({ text: 'long one', params: { temperature: 0, maxTokens: 1000, ignoreEos: true } });
-    const ended = new Promise<void>((resolve, reject) => {
-      call.on('end', resolve);
-      call.on('error', reject);
-    });
-    await new Promise<void>((resolve) =>
-      call.on('data', (e: GenerateEvent) => {
-        events.push(e);
-        if (e.token) resolve();
-      }),
-    );
+    const { events, ended } = await client.streamUntilFirstToken({ text: 'long one', params: { temperature: 0, maxTokens: 1000, ignoreEos: true } });
     worker.kill('SIGTERM');
     await ended;
     expect(finishedOf(events)?.finishReason).toBe('abort');

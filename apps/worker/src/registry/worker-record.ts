@@ -1,17 +1,8 @@
 import { REGISTRY_SCHEMA_VERSION, type WorkerRecord } from '@tessera/contracts';
 import type { EngineStats } from '@tessera/engine';
 
-export interface RecordFacts {
-  id: string;
-  address: string;
-  model: string;
-  maxModelLen: number;
-  maxSeqs: number;
-  kvBlocks: number;
-  blockSize: number;
-  startedAt: number;
-  metricsPort: number;
-}
+/** What a worker knows of itself at start; the rest of its record is live load. */
+export type RecordFacts = Pick<WorkerRecord, 'id' | 'address' | 'model' | 'maxModelLen' | 'maxSeqs' | 'kvBlocks' | 'blockSize' | 'startedAt' | 'metricsPort'>;
 
 /** This worker's registry entry at `now`, valid for `ttlMs`. */
 export function buildWorkerRecord(facts: RecordFacts, stats: EngineStats, state: { ready: boolean; draining: boolean }, now: number, ttlMs: number): WorkerRecord {

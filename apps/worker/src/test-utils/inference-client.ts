@@ -38,6 +38,27 @@ export class InferenceTestClient {
     });
   }
 
+  /**
+   * Starts a Generate call and resolves once its first token arrives, so a
+   * test can act on a request that is known to be running. `events` keeps
+   * filling; `ended` settles with the call.
+   */
+  async streamUntilFirstToken(req: object): Promise<{ events: GenerateEvent[]; ended: Promise<void> }> {
+    const call = this.raw.Generate(req);
+    const events: GenerateEvent[] = [];
+    const ended = new Promise<void>((resolve, reject) => {
+      call.on('end', resolve);
+      call.on('error', reject);
+    });
+    await new Promise<void>((resolve) =>
+      call.on('data', (e: GenerateEvent) => {
+        events.push(e);
+        if (e.token) resolve();
+      }),
+    );
+    return { events, ended };
+  }
+
   call<T = any>(method: 'Abort' | 'Tokenize' | 'Detokenize' | 'Health' | 'Stats', req: object = {}): Promise<T> {
     return new Promise((resolve, reject) => this.raw[method](req, (err, res) => (err ? reject(err) : resolve(res as T))));
   }
