@@ -118,6 +118,30 @@ describe('sampleRows', () => {
     expect(await pick({ ...GREEDY, frequencyPenalty: 0.6 }, [0, 0, 0, 1])).toBe(2); // 1.2, 1.3, 1.4
   });
 
+  it('spreading the rows over parallel native calls changes no draw, log-prob or history', async () => {
+    const nVocab = 64;
+    const rows = Float32Array.from({ length: 5 * nVocab }, (_, i) => Math.sin(i * 0.37) * 4);
+    const best = (row: number) => {
+      const r = Array.from(rows.subarray(row * nVocab, (row + 1) * nVocab));
+      return r.indexOf(Math.max(...r));
+    };
+    // Consecutive rows (sampled in place), a repeated and an out-of-order row
+    // (gathered), penalties whose history must stay with its own row.
+    const requests = [
+      { row: 0, params: RANDOM, seed: 11, step: 2, topLogprobs: 3 },
+      { row: 1, params: { ...GREEDY, repetitionPenalty: 5 }, history: [3, best(1), 12], seed: 0 },
+      { row: 2, params: { ...RANDOM, topK: 5 }, seed: 12, step: 9 },
+      { row: 2, params: { ...GREEDY, frequencyPenalty: 2 }, history: [best(2)], seed: 0, topLogprobs: 2 },
+      { row: 4, params: { ...RANDOM, topP: 0.8 }, seed: 13 },
+      { row: 3, params: { ...GREEDY, presencePenalty: 2 }, history: [5, best(3), 9], seed: 0 },
+    ];
+    const one = await sampleRows(rows, nVocab, requests);
+    for (const parallel of [2, 3, 6, 16]) expect(await sampleRows(rows, nVocab, requests, { parallel })).toEqual(one);
+    // Each penalised row's history holds its own best token, which it then
+    // avoids: a history handed to the wrong row (or dropped) would show.
+    for (const [i, row] of [[1, 1], [3, 2], [5, 3]]) expect(one[i].token).not.toBe(best(row));
+  });
+
   it('rejects bad requests with typed errors', async () => {
     await expect(sampleRows(logits, 3, [])).rejects.toMatchObject({ code: 'EINVAL' });
     await expect(sampleRows(logits, 4, [{ row: 1, params: GREEDY, seed: 0 }])).rejects.toBeInstanceOf(RuntimeError);

@@ -37,6 +37,8 @@ export class NativeExecutor implements ModelExecutor {
         seed: r.seed,
         topLogprobs: r.params.logprobs,
       })),
+      // The forward's threads are idle while sampling; give each a share of the rows.
+      { parallel: this.model.threads },
     );
     return rows.map((r, i) => ({ tokenId: r.token, logprob: r.logprob, top: requests[i].params.logprobs ? r.top : undefined }));
   }

@@ -1,0 +1,82 @@
+// Prefix caching: requests that share a long system prompt and differ in a
+// short suffix, with the engine's prefix cache on and off. With it on, every
+// request after the first finds the system prompt's full KV blocks cached and
+// computes only its own suffix, so its time to first token (arrival to the
+// first sampled token, the engine's own metric) is mostly prompt processing
+// saved. The engine's hit counters show how many prompt tokens were served
+// from cache. Requests run one at a time (each TTFT is then its prompt
+// processing alone) and then as a concurrent burst on the warm cache.
+
+/** Deterministic pseudo-random token ids (xorshift), away from the special tokens at the start of the vocabulary. */
+function tokens(count, seed, nVocab) {
+  let x = (seed * 2654435761) >>> 0 || 1;
+  return Array.from({ length: count }, () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return 256 + (x % (nVocab - 256));
+  });
+}
+
+/** Runs one request to completion; returns its finish metrics. */
+async function complete(engine, id, promptTokens, genLen) {
+  let metrics;
+  for await (const event of engine.generate({ id, promptTokens, params: { maxTokens: genLen, temperature: 0, ignoreEos: true } })) {
+    if (event.finishReason === 'error') throw new Error(event.error ?? 'generation failed');
+    if (event.metrics) metrics = event.metrics;
+  }
+  return metrics;
+}
+
+/**
+ * One engine (caching on or off): `requests` requests one at a time, then a
+ * burst of `requests` at once with fresh suffixes. Returns per-phase TTFTs,
+ * wall times and the engine's prefix counters.
+ */
+export async function measurePrefix(openEngine, caching, { systemLen, suffixLen, genLen, requests, median }) {
+  const local = await openEngine({ enablePrefixCaching: caching, maxSeqs: requests, maxModelLen: systemLen + suffixLen + genLen + 8 });
+  try {
+    const nVocab = local.model.nVocab;
+    const system = tokens(systemLen, 1, nVocab);
+    const prompt = (i) => [...system, ...tokens(suffixLen, 1000 + i, nVocab)];
+    const warmUp = tokens(systemLen + suffixLen, 99, nVocab); // unrelated prompt: pages, threads, JIT
+    await complete(local.engine, `prefix-warm-${caching}`, warmUp, genLen);
+    const before = local.engine.stats();
+
+    const sequential = [];
+    const t0 = performance.now();
+    for (let i = 0; i < requests; i++) sequential.push(await complete(local.engine, `prefix-seq-${caching}-${i}`, prompt(i), genLen));
+    const sequentialSeconds = (performance.now() - t0) / 1000;
+
+    const t1 = performance.now();
+    const burst = await Promise.all(
+      Array.from({ length: requests }, (_, i) => complete(local.engine, `prefix-burst-${caching}-${i}`, prompt(requests + i), genLen)),
+    );
+    const burstSeconds = (performance.now() - t1) / 1000;
+
+    const after = local.engine.stats();
+    const all = [...sequential, ...burst];
+    const promptTokens = all.reduce((n, m) => n + m.numPromptTokens, 0);
+    const cachedTokens = all.reduce((n, m) => n + m.numCachedTokens, 0);
+    return {
+      caching,
+      first_ttft_ms: sequential[0].timeToFirstTokenMs,
+      later_ttft_ms: median(sequential.slice(1).map((m) => m.timeToFirstTokenMs)),
+      sequential_seconds: sequentialSeconds,
+      burst_ttft_ms: median(burst.map((m) => m.timeToFirstTokenMs)),
+      burst_seconds: burstSeconds,
+      prompt_tokens: promptTokens,
+      cached_prompt_tokens: cachedTokens,
+      computed_prompt_tokens: promptTokens - cachedTokens,
+      counters: {
+        prefix_queries: after.prefixQueries - before.prefixQueries,
+        prefix_hits: after.prefixHits - before.prefixHits,
+        prefix_queried_tokens: after.prefixQueriedTokens - before.prefixQueriedTokens,
+        prefix_hit_tokens: after.prefixHitTokens - before.prefixHitTokens,
+      },
+    };
+  } finally {
+    local.close();
+  }
+}
