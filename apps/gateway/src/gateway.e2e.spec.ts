@@ -267,6 +267,25 @@ describe('gateway (real Redis, fake workers)', () => {
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(1);
     });
 
+    it('429 for a request started before Redis answered when Redis then refuses it, its worker call cancelled', async () => {
+      await createTeam({ name: 'elsewhere', limits: { requests_per_minute: 100 } });
+      const key = await createKey('elsewhere');
+      expect((await chat({ max_tokens: 1 }, key)).status).toBe(200);
+      // Another gateway replica spends the bucket: this one still trusts Redis's last answer (99 left) and starts early.
+      await redis.hset('tessera:rl:elsewhere:requests', 'level', '0', 'ts', String(Date.now() + 60_000));
+      const slow = await worker({ id: 'glacial-1', model: 'glacial', tokenDelayMs: 3000 });
+      const started = Date.now();
+      const res = await chat({ model: 'glacial', max_tokens: 3 }, key);
+      expectError(res, 429, 'rate_limit_exceeded');
+      // Stopped when Redis refused, not after the first token (3 s).
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(slow.requests).toHaveLength(1);
+      const requestId = slow.requests.at(-1)!.requestId;
+      const deadline = Date.now() + 3000;
+      while (!slow.cancelled.includes(requestId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(slow.cancelled).toContain(requestId);
+    });
+
     it('429 queue_full with Retry-After beyond max concurrent + waiting', async () => {
       await createTeam({ name: 'narrow', limits: { max_concurrent: 1, max_waiting: 0 } });
       const key = await createKey('narrow');

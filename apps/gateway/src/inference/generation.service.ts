@@ -36,6 +36,13 @@ interface Head {
   first: OutputEvent;
 }
 
+/** `signal`, also aborted when `confirmed` rejects: work started early stops as soon as Redis refuses it. */
+function stopOnRefusal(signal: AbortSignal, confirmed: Promise<void>): AbortSignal {
+  const refusal = new AbortController();
+  confirmed.catch(() => refusal.abort());
+  return AbortSignal.any([signal, refusal.signal]);
+}
+
 /**
  * Admits a request (limits, queue), routes it to a replica and waits for its
  * first output. A replica that fails before that is replaced once by another.
@@ -61,12 +68,26 @@ export class GenerationService {
   async start(principal: Principal, input: GenerationInput, signal: AbortSignal): Promise<Generation> {
     const team = await this.access.requireModel(principal, input.model);
     const admission = await this.admission.admit(team, input.model, signal);
+    let refused = false;
+    let generation: Generation;
     try {
-      return await this.dispatch(input, signal, (usage) => admission.finish(usage.promptTokens + usage.completionTokens));
+      const work = admission.early ? stopOnRefusal(signal, admission.confirmed) : signal;
+      generation = await this.dispatch(input, work, (usage) => admission.finish(refused ? 0 : usage.promptTokens + usage.completionTokens));
     } catch (err) {
       admission.finish(0);
+      // A refusal by the rate limits explains the failure first (the request was never admitted).
+      await admission.confirmed;
       throw err;
     }
+    try {
+      // An early admission may have started the work before Redis answered: nothing is sent before it did.
+      await admission.confirmed;
+    } catch (err) {
+      refused = true;
+      generation.close();
+      throw err;
+    }
+    return generation;
   }
 
   private async dispatch(input: GenerationInput, signal: AbortSignal, onClose: (u: Generation['usage']) => void): Promise<Generation> {

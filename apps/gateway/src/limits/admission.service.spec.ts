@@ -1,6 +1,7 @@
 import { GatewayConfig } from '../config/gateway.config';
 import { Clock } from '../redis/clock';
-import { AdmissionService, DEBIT_FLUSH_MS } from './admission.service';
+import { ErrorCode } from '@tessera/contracts';
+import { Admission, AdmissionService, DEBIT_FLUSH_MS, HEADROOM_TRUST_MS } from './admission.service';
 import { AdmissionBucketsResult, BucketResult, BucketSpec, TokenBucketRepository } from './token-bucket.repository';
 
 class ManualClock extends Clock {
@@ -19,7 +20,7 @@ class RecordingBuckets {
   }
   async admit(requests: BucketSpec, tokens: BucketSpec, now: number): Promise<AdmissionBucketsResult> {
     this.calls.push(`admit ${requests.key} ${tokens.key} at=${now}`);
-    return { refusedBy: 'none' };
+    return { refusedBy: 'none', requestsLeft: 0, tokensLeft: 0 };
   }
 }
 
@@ -84,5 +85,103 @@ describe('AdmissionService token charges', () => {
     jest.advanceTimersByTime(DEBIT_FLUSH_MS);
     await admission.beforeApplicationShutdown();
     expect(buckets.calls).toEqual(['admit tessera:rl:a:requests tessera:rl:a:tokens at=1000000']);
+  });
+});
+
+/** Admissions answered by the test, one by one, in order. */
+class ManualBuckets {
+  readonly pending: Array<(result: AdmissionBucketsResult) => void> = [];
+  async take(): Promise<BucketResult> {
+    return { allowed: true, level: 0, retryAfterMs: 0 };
+  }
+  admit(): Promise<AdmissionBucketsResult> {
+    return new Promise((resolve) => this.pending.push(resolve));
+  }
+  answer(result: AdmissionBucketsResult): void {
+    const next = this.pending.shift();
+    if (!next) throw new Error('no admission is waiting for an answer');
+    next(result);
+  }
+}
+
+/** Resolves with the admission if admit() settled within the current ticks, else 'waiting'. */
+async function settledNow(admission: Promise<Admission>): Promise<Admission | 'waiting'> {
+  return Promise.race([admission, new Promise<'waiting'>((resolve) => setImmediate(() => resolve('waiting')))]);
+}
+
+const admitted = (requestsLeft: number, tokensLeft = 1000): AdmissionBucketsResult => ({ refusedBy: 'none', requestsLeft, tokensLeft });
+
+describe('AdmissionService early admission (Redis round trip overlapping the work)', () => {
+  let buckets: ManualBuckets;
+  let clock: ManualClock;
+  let admission: AdmissionService;
+
+  beforeEach(() => {
+    buckets = new ManualBuckets();
+    clock = new ManualClock();
+    admission = new AdmissionService(config, buckets as unknown as TokenBucketRepository, clock);
+  });
+
+  /** One admission answered by Redis with `result` (the first of a team always waits for it). */
+  async function answered(teamId: string, result: AdmissionBucketsResult): Promise<Admission> {
+    const pending = admission.admit(team(teamId), 'm');
+    expect(await settledNow(pending)).toBe('waiting');
+    buckets.answer(result);
+    return pending;
+  }
+
+  it('waits for Redis while nothing is known of the team, then starts the next request before its answer', async () => {
+    (await answered('a', admitted(10))).finish(0);
+    const early = await settledNow(admission.admit(team('a'), 'm'));
+    expect(early).not.toBe('waiting');
+    expect(buckets.pending).toHaveLength(1);
+    const confirmed = jest.fn();
+    void (early as Admission).confirmed.then(confirmed);
+    await settledNow(Promise.resolve({} as Admission));
+    expect(confirmed).not.toHaveBeenCalled();
+    buckets.answer(admitted(9));
+    await (early as Admission).confirmed;
+  });
+
+  it('an early request that Redis refuses learns it through confirmed (429), and its slot is freed by finish', async () => {
+    (await answered('a', admitted(10))).finish(0);
+    const early = (await settledNow(admission.admit(team('a'), 'm'))) as Admission;
+    buckets.answer({ refusedBy: 'requests', retryAfterMs: 1500 });
+    await expect(early.confirmed).rejects.toMatchObject({ code: ErrorCode.RateLimited, retryAfterSeconds: 1.5 });
+    early.finish(0);
+    // The refusal left no headroom: the next request waits for Redis again.
+    expect(await settledNow(admission.admit(team('a'), 'm'))).toBe('waiting');
+  });
+
+  it('counts unanswered admissions against the headroom, so a burst cannot all start early', async () => {
+    (await answered('a', admitted(2))).finish(0);
+    const first = await settledNow(admission.admit(team('a'), 'm'));
+    const second = await settledNow(admission.admit(team('a'), 'm'));
+    const third = admission.admit(team('a'), 'm');
+    expect(first).not.toBe('waiting');
+    expect(second).not.toBe('waiting');
+    expect(await settledNow(third)).toBe('waiting');
+    expect(buckets.pending).toHaveLength(3);
+  });
+
+  it('trusts an answer for HEADROOM_TRUST_MS only, and never with the tokens bucket empty', async () => {
+    (await answered('a', admitted(10))).finish(0);
+    clock.at += HEADROOM_TRUST_MS + 1;
+    expect(await settledNow(admission.admit(team('a'), 'm'))).toBe('waiting');
+    buckets.answer(admitted(9, 0.5));
+    expect(await settledNow(admission.admit(team('a'), 'm'))).toBe('waiting');
+    // Another team's headroom is its own.
+    expect(await settledNow(admission.admit(team('b'), 'm'))).toBe('waiting');
+  });
+
+  it('does not start early when the wait queue has no free slot', async () => {
+    const held: Admission[] = [await answered('a', admitted(100))];
+    for (let i = 1; i < config.defaultMaxConcurrent; i++) held.push((await settledNow(admission.admit(team('a'), 'm'))) as Admission);
+    const waiting = admission.admit(team('a'), 'm');
+    expect(await settledNow(waiting)).toBe('waiting');
+    for (let i = 0; i < config.defaultMaxConcurrent; i++) buckets.answer(admitted(90));
+    expect(await settledNow(waiting)).toBe('waiting');
+    held[0].finish(0);
+    expect(await settledNow(waiting)).not.toBe('waiting');
   });
 });

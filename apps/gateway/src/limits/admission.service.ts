@@ -4,11 +4,19 @@ import { Team, TeamLimits } from '../admin/team';
 import { ApiError } from '../common/api-error';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { Clock } from '../redis/clock';
-import { BucketSpec, TokenBucketRepository } from './token-bucket.repository';
+import { AdmissionBucketsResult, BucketSpec, TokenBucketRepository } from './token-bucket.repository';
 import { Release, WaitQueue } from './wait-queue';
 
 /** A granted slot. `finish` frees it and charges the tokens the request used. */
 export interface Admission {
+  /**
+   * The rate limits' verdict: resolves once Redis admitted the request, rejects
+   * with the 429 when it refused. A request admitted early (see HEADROOM_TRUST_MS)
+   * may start its work before this settles but must not answer before it.
+   */
+  readonly confirmed: Promise<void>;
+  /** True when granted before Redis answered (`confirmed` still pending then). */
+  readonly early: boolean;
   finish(tokensUsed: number): void;
 }
 
@@ -23,9 +31,32 @@ type ResolvedLimits = Required<TeamLimits>;
 export const DEBIT_FLUSH_MS = 20;
 
 /**
+ * How long the bucket levels in Redis's last answer for a team are trusted to
+ * start the team's next requests before their own answer arrives (the Redis
+ * round trip then overlaps the worker's prefill instead of adding to it). Only
+ * while that answer left more requests than this gateway has unanswered
+ * admissions for the team, and tokens: near a limit every request waits for
+ * Redis as before. A request Redis refuses still gets its 429 and its worker
+ * call is cancelled; its cost is a prefill cut short.
+ */
+export const HEADROOM_TRUST_MS = 1_000;
+/** Bound on remembered team headroom entries (memory stays bounded whatever the number of teams). */
+const HEADROOM_MAX = 10_000;
+
+interface Headroom {
+  at: number;
+  requestsLeft: number;
+  tokensLeft: number;
+  /** Admissions sent to Redis and not answered yet. */
+  unanswered: number;
+}
+
+/**
  * Admission control, in order: requests/min bucket, tokens/min bucket (must
  * not be in debt; actual usage is charged when the request ends), both in one
- * Redis round trip, then the per-team-and-model wait queue.
+ * Redis round trip, then the per-team-and-model wait queue. With headroom
+ * known (HEADROOM_TRUST_MS) and a free slot, the slot is granted at once and
+ * the Redis verdict arrives through `Admission.confirmed`.
  */
 @Injectable()
 export class AdmissionService implements BeforeApplicationShutdown {
@@ -33,6 +64,8 @@ export class AdmissionService implements BeforeApplicationShutdown {
   /** Token charges not yet sent, by bucket key (summed: the bucket's floor makes that equal to one by one). */
   private readonly debits = new Map<string, { bucket: BucketSpec; tokens: number }>();
   private debitTimer?: NodeJS.Timeout;
+  /** Per team: what Redis's last admission answer left, and admissions still unanswered. */
+  private readonly headroom = new Map<string, Headroom>();
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -53,20 +86,79 @@ export class AdmissionService implements BeforeApplicationShutdown {
     const limits = this.limitsOf(team);
     const now = this.clock.now();
     const tokenBucket = { key: `tessera:rl:${team.id}:tokens`, perMinute: limits.tokensPerMinute };
+    const early = !signal?.aborted && this.hasHeadroom(team.id, now) ? this.queueFor(team.id, model, limits).tryAcquire() : undefined;
     // Issued in the same tick as the admission: one auto-pipelined write, charges first.
     void this.flushDebits();
-    const buckets = await this.buckets.admit({ key: `tessera:rl:${team.id}:requests`, perMinute: limits.requestsPerMinute }, tokenBucket, now);
-    if (buckets.refusedBy === 'requests') {
-      throw new ApiError(ErrorCode.RateLimited, `Rate limit reached: ${limits.requestsPerMinute} requests per minute for team '${team.id}'. Retry after the Retry-After delay.`, null, buckets.retryAfterMs / 1000);
+    const verdict = this.askBuckets(team.id, limits, tokenBucket, now);
+    if (early) {
+      verdict.catch(() => undefined); // awaited through `confirmed`; a refusal must not go unhandled meanwhile
+      return this.granted(early, team.id, model, tokenBucket, verdict, true);
     }
-    if (buckets.refusedBy === 'tokens') {
-      throw new ApiError(ErrorCode.RateLimited, `Rate limit reached: ${limits.tokensPerMinute} tokens per minute for team '${team.id}'. Retry after the Retry-After delay.`, null, buckets.retryAfterMs / 1000);
-    }
+    await verdict;
     const release = await this.queueFor(team.id, model, limits).acquire(signal);
-    return { finish: (tokensUsed) => this.finish(release, team.id, model, tokenBucket, tokensUsed) };
+    return this.granted(release, team.id, model, tokenBucket, Promise.resolve(), false);
   }
 
-  private finish(release: Release, teamId: string, model: string, bucket: { key: string; perMinute: number }, tokensUsed: number): void {
+  private granted(release: Release, teamId: string, model: string, bucket: BucketSpec, confirmed: Promise<void>, early: boolean): Admission {
+    let finished = false;
+    return {
+      confirmed,
+      early,
+      finish: (tokensUsed) => {
+        if (finished) return;
+        finished = true;
+        this.finish(release, teamId, model, bucket, tokensUsed);
+      },
+    };
+  }
+
+  /** Both buckets in one Redis call; rejects with the 429 when one refuses. Records the headroom left. */
+  private async askBuckets(teamId: string, limits: ResolvedLimits, tokenBucket: BucketSpec, now: number): Promise<void> {
+    const entry = this.headroomOf(teamId);
+    entry.unanswered++;
+    let buckets: AdmissionBucketsResult;
+    try {
+      buckets = await this.buckets.admit({ key: `tessera:rl:${teamId}:requests`, perMinute: limits.requestsPerMinute }, tokenBucket, now);
+    } catch (err) {
+      entry.unanswered--;
+      entry.requestsLeft = 0; // unknown again: the next request waits for Redis
+      throw err;
+    }
+    entry.unanswered--;
+    entry.at = now;
+    entry.requestsLeft = buckets.refusedBy === 'none' ? buckets.requestsLeft : 0;
+    entry.tokensLeft = buckets.refusedBy === 'none' ? buckets.tokensLeft : 0;
+    if (buckets.refusedBy === 'requests') {
+      throw new ApiError(ErrorCode.RateLimited, `Rate limit reached: ${limits.requestsPerMinute} requests per minute for team '${teamId}'. Retry after the Retry-After delay.`, null, buckets.retryAfterMs / 1000);
+    }
+    if (buckets.refusedBy === 'tokens') {
+      throw new ApiError(ErrorCode.RateLimited, `Rate limit reached: ${limits.tokensPerMinute} tokens per minute for team '${teamId}'. Retry after the Retry-After delay.`, null, buckets.retryAfterMs / 1000);
+    }
+  }
+
+  /** True when Redis's recent answer leaves room for this request besides every one still unanswered. */
+  private hasHeadroom(teamId: string, now: number): boolean {
+    const entry = this.headroom.get(teamId);
+    if (!entry || now - entry.at > HEADROOM_TRUST_MS) return false;
+    return entry.requestsLeft - entry.unanswered >= 1 && entry.tokensLeft >= 1;
+  }
+
+  private headroomOf(teamId: string): Headroom {
+    let entry = this.headroom.get(teamId);
+    if (!entry) {
+      if (this.headroom.size >= HEADROOM_MAX) this.dropIdleHeadroom();
+      entry = { at: 0, requestsLeft: 0, tokensLeft: 0, unanswered: 0 };
+      this.headroom.set(teamId, entry);
+    }
+    return entry;
+  }
+
+  /** Forgets teams with nothing unanswered (their entry only lets requests skip a wait). */
+  private dropIdleHeadroom(): void {
+    for (const [id, entry] of this.headroom) if (entry.unanswered === 0) this.headroom.delete(id);
+  }
+
+  private finish(release: Release, teamId: string, model: string, bucket: BucketSpec, tokensUsed: number): void {
     release();
     const key = this.queueKey(teamId, model);
     if (this.queues.get(key)?.idle) this.queues.delete(key);

@@ -52,13 +52,15 @@ return { allowed, tostring(level), wait }
  * calls in that order (a request refused on tokens still spent its request).
  * KEYS[1] requests bucket, KEYS[2] tokens bucket
  * ARGV: requests capacity, requests rate per ms, tokens capacity, tokens rate per ms, now ms
- * Returns { refused by: 0 none | 1 requests | 2 tokens, ms until that bucket allows }.
+ * Returns { refused by: 0 none | 1 requests | 2 tokens, ms until that bucket allows,
+ * and when admitted: requests left, tokens left (as strings) }.
  */
 export const ADMISSION_BUCKETS_LUA = `${TAKE_FUNCTION}
 local now = tonumber(ARGV[5])
 local allowed, level, wait = take(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), 1, 1, now)
 if allowed == 0 then return { 1, wait } end
+local requestsLeft = level
 allowed, level, wait = take(KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[4]), 1, 0, now)
 if allowed == 0 then return { 2, wait } end
-return { 0, 0 }
+return { 0, 0, tostring(requestsLeft), tostring(level) }
 `;

@@ -30,7 +30,7 @@ describe('TokenBucketRepository.admit (both buckets in one Lua call)', () => {
     if (!r.allowed) return { refusedBy: 'requests', retryAfterMs: r.retryAfterMs };
     const t = await buckets.take(tokens, 1, 0, now);
     if (!t.allowed) return { refusedBy: 'tokens', retryAfterMs: t.retryAfterMs };
-    return { refusedBy: 'none' };
+    return { refusedBy: 'none', requestsLeft: r.level, tokensLeft: t.level };
   }
 
   const state = async (key: string) => {

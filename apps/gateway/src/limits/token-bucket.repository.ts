@@ -16,12 +16,17 @@ export interface BucketResult {
   retryAfterMs: number;
 }
 
-/** Which bucket refused an admission, and when it would allow it. */
-export type AdmissionBucketsResult = { refusedBy: 'none' } | { refusedBy: 'requests' | 'tokens'; retryAfterMs: number };
+/**
+ * Which bucket refused an admission, and when it would allow it; or, when
+ * admitted, what both buckets held right after it.
+ */
+export type AdmissionBucketsResult =
+  | { refusedBy: 'none'; requestsLeft: number; tokensLeft: number }
+  | { refusedBy: 'requests' | 'tokens'; retryAfterMs: number };
 
 type BucketRedis = Redis & {
   tesseraTokenBucket(key: string, capacity: number, rate: number, need: number, cost: number, now: number): Promise<[number, string, number]>;
-  tesseraAdmissionBuckets(requestsKey: string, tokensKey: string, ...args: number[]): Promise<[number, number]>;
+  tesseraAdmissionBuckets(requestsKey: string, tokensKey: string, ...args: number[]): Promise<[number, number, string?, string?]>;
 };
 
 const REFUSED_BY = ['none', 'requests', 'tokens'] as const;
@@ -49,7 +54,7 @@ export class TokenBucketRepository {
    * if allowed, take(tokens, 1, 0); the same effects as those two calls.
    */
   async admit(requests: BucketSpec, tokens: BucketSpec, now: number): Promise<AdmissionBucketsResult> {
-    const [refused, wait] = await this.redis.tesseraAdmissionBuckets(
+    const [refused, wait, requestsLeft, tokensLeft] = await this.redis.tesseraAdmissionBuckets(
       requests.key,
       tokens.key,
       requests.perMinute,
@@ -59,6 +64,6 @@ export class TokenBucketRepository {
       now,
     );
     const refusedBy = REFUSED_BY[refused];
-    return refusedBy === 'none' ? { refusedBy } : { refusedBy, retryAfterMs: Number(wait) };
+    return refusedBy === 'none' ? { refusedBy, requestsLeft: Number(requestsLeft), tokensLeft: Number(tokensLeft) } : { refusedBy, retryAfterMs: Number(wait) };
   }
 }

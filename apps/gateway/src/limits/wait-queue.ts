@@ -43,6 +43,13 @@ export class WaitQueue {
     return this.running === 0 && this.waiters.length === 0;
   }
 
+  /** A slot now if one is free and nobody waits for it; otherwise undefined (nothing queued). */
+  tryAcquire(): Release | undefined {
+    if (this.running >= this.maxConcurrent || this.waiters.length > 0) return undefined;
+    this.running++;
+    return this.releaser();
+  }
+
   acquire(signal?: AbortSignal): Promise<Release> {
     if (signal?.aborted) return Promise.reject(new QueueAbortedError());
     if (this.running < this.maxConcurrent && this.waiters.length === 0) {
