@@ -51,7 +51,10 @@ double run(const Shape& s, int64_t rows, int64_t cols, int ntok) {
   std::mt19937 rng(rows + cols);
   const size_t row_bytes = static_cast<size_t>(cols / s.block) * s.bytes;
   const size_t matrix = row_bytes * rows;
-  const int copies = static_cast<int>(48e6 / matrix) + 1;
+  // KB_MB: megabytes of weights to cycle through (default 48; past the L3
+  // size they stream from memory as a whole model does).
+  const double total = std::getenv("KB_MB") ? std::atof(std::getenv("KB_MB")) * 1e6 : 48e6;
+  const int copies = static_cast<int>(total / matrix) + 1;
   std::vector<uint8_t> w(matrix * copies);
   for (auto& b : w) b = static_cast<uint8_t>(rng());
   for (size_t blk = 0; blk < w.size() / s.bytes; ++blk)
@@ -95,17 +98,46 @@ double run(const Shape& s, int64_t rows, int64_t cols, int ntok) {
   return best;
 }
 
+// "ROWSxCOLS,ROWSxCOLS" or "1,16" from the environment, else `fallback`.
+template <class T>
+std::vector<T> list_from_env(const char* name, std::vector<T> fallback, T (*parse)(const char*)) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return fallback;
+  std::vector<T> out;
+  for (const char* p = v; *p;) {
+    out.push_back(parse(p));
+    while (*p && *p != ',') ++p;
+    if (*p == ',') ++p;
+  }
+  return out;
+}
+
+struct RowsCols {
+  int64_t rows, cols;
+};
+
+RowsCols parse_shape(const char* p) {
+  char* end;
+  const int64_t r = std::strtoll(p, &end, 10);
+  return {r, *end == 'x' ? std::strtoll(end + 1, nullptr, 10) : r};
+}
+
+int parse_int(const char* p) { return std::atoi(p); }
+
 }  // namespace
 
+// KB_SHAPES (e.g. "1536x576,49152x576": rows x cols) and KB_TOKENS (e.g.
+// "1,4") replace the default shapes and token counts.
 int main(int argc, char** argv) {
-  const int64_t shapes[][2] = {{576, 1536}, {1536, 768}};
+  const auto shapes = list_from_env<RowsCols>("KB_SHAPES", {{576, 1536}, {1536, 768}}, parse_shape);
+  const auto tokens = list_from_env<int>("KB_TOKENS", {1, 16}, parse_int);
   for (const Shape& s : kShapes) {
     bool wanted = argc == 1;
     for (int i = 1; i < argc; ++i) wanted = wanted || std::strcmp(argv[i], s.name) == 0;
     if (!wanted) continue;
     for (const auto& rc : shapes) {
-      if (rc[1] % s.block) continue;
-      for (int ntok : {1, 16}) run(s, rc[0], rc[1], ntok);
+      if (rc.cols % s.block) continue;
+      for (int ntok : tokens) run(s, rc.rows, rc.cols, ntok);
     }
   }
   return 0;

@@ -2,6 +2,9 @@
 # Builds bench/matmul/kernel_bench.cpp against the matmul sources in
 # SRC (default: this checkout's libs/native/cpp) and runs it on one core.
 # usage: bench/matmul/kernel_bench.sh [SRC] [OUT_BINARY]
+#   (KB_SHAPES="1536x576,49152x576" KB_TOKENS="1": other shapes / token counts;
+#    KB_MB=160: weights cycled through, default 48; KB_CPU: the core to pin to,
+#    default the last one)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 src="${1:-$here/../../libs/native/cpp}"
@@ -23,4 +26,4 @@ g++ -O2 -std=c++17 -I "$src" -c "$here/kernel_bench.cpp" -o "$tmp/kernel_bench.o
 wait
 g++ -o "$out" "$tmp/kernel_bench.o" "${objs[@]}" -lpthread
 rm -rf "$tmp"
-if [ "${NO_RUN:-}" = "" ]; then taskset -c 2 "$out"; fi
+if [ "${NO_RUN:-}" = "" ]; then taskset -c "${KB_CPU:-$(($(nproc) - 1))}" "$out"; fi

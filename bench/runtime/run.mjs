@@ -8,11 +8,13 @@
 // model's share (mapped file pages still resident + packed weights + KV pool
 // + scratch). Prints a table and writes bench/out/runtime.json.
 // usage: node bench/runtime/run.mjs [--types Q4_0,Q8_0,Q4_K_M] [--threads 2] [--reps 3] [-p 128] [-n 64]
+//          [--addon /tmp/a.node]   (another build of tessera_native.node, for A/B runs
+//                                   against a copy without rebuilding in between)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadEngine, median, mib, residentMemory, root, smollmModel } from './models.mjs';
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     reps: { type: 'string', default: '3' },
     p: { type: 'string', short: 'p', default: '128' },
     n: { type: 'string', short: 'n', default: '64' },
+    addon: { type: 'string' },
     one: { type: 'string' }, // internal: measure one model file in this process
   },
 });
@@ -54,9 +57,18 @@ function batchOf(tokens, start, blockSize, maxBlocks) {
   };
 }
 
+/** Makes @tessera/native load the addon binary at `file` instead of its own build. */
+function useAddon(require, file) {
+  const own = join(root, 'libs', 'native', 'build', 'Release', 'tessera_native.node');
+  const alt = resolve(file);
+  require(alt);
+  require.cache[own] = require.cache[alt];
+}
+
 async function measureOne(path) {
   const require = createRequire(import.meta.url);
   const before = residentMemory(path);
+  if (values.addon) useAddon(require, values.addon);
   const { LlamaModel } = loadEngine(require);
   const blockSize = 16;
   const maxBlocks = Math.ceil((promptLen + genLen + 8) / blockSize);
@@ -110,7 +122,7 @@ const load = loadavg();
 for (const type of types) {
   const path = smollmModel(type);
   console.error(`[bench] ${type}: pp${promptLen} and tg${genLen}, ${threads} threads, ${reps} reps`);
-  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--one', path, '--threads', String(threads), '--reps', String(reps), '-p', String(promptLen), '-n', String(genLen)], {
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--one', path, ...(values.addon ? ['--addon', values.addon] : []), '--threads', String(threads), '--reps', String(reps), '-p', String(promptLen), '-n', String(genLen)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });
