@@ -315,6 +315,10 @@ describe('gateway (real Redis, fake workers)', () => {
       expect(good.requests).toHaveLength(1);
       const metrics = await gw.request('GET', '/metrics');
       expect(metrics.text).toMatch(/tessera_gateway_replica_failures_total\{model="flaky"[^}]*\} 1/);
+      // The failed replica is left alone until it heartbeats again (it never will): no second failure.
+      await client.chat.completions.create({ model: 'flaky', messages: [{ role: 'user', content: 'hi' }] });
+      expect(good.requests).toHaveLength(2);
+      expect((await gw.request('GET', '/metrics')).text).toMatch(/tessera_gateway_replica_failures_total\{model="flaky"[^}]*\} 1/);
     });
 
     it('ends a stream that breaks after tokens with an SSE error event and [DONE]', async () => {

@@ -2,44 +2,38 @@ import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { Clock } from '../redis/clock';
 import { REDIS } from '../redis/redis.tokens';
+import { ReadThroughCache } from '../common/read-through-cache';
 import { Team } from './team';
 
 const TEAMS = 'tessera:teams';
 
 /**
- * How long the request path reuses a team record it found (limits, allowed
- * models). Every inference and /v1/models request would otherwise cost a Redis
- * round trip; a change made through another gateway replica takes effect within
- * this time (through this one, at once: writes drop the entry).
+ * How long the request path may reuse a team record it read (limits, allowed
+ * models), counted from the start of that read. Every inference and /v1/models
+ * request would otherwise cost a Redis round trip; a change made through
+ * another gateway replica takes effect within this time (through this one, at
+ * once: writes drop the entry).
  */
 export const TEAM_CACHE_MS = 5_000;
+/** A team in use is read again in the background from this age on, so requests do not wait for the refresh. */
+export const TEAM_REFRESH_AFTER_MS = 4_000;
 /** Bound on cached teams, so memory stays bounded whatever the number of teams. */
 const TEAM_CACHE_MAX = 10_000;
 
 @Injectable()
 export class TeamRepository {
-  private readonly cache = new Map<string, { at: number; team: Team }>();
-  /** Bumped by every write: a read that overlapped one is not cached (it may predate it). */
-  private writes = 0;
+  private readonly cache: ReadThroughCache<Team>;
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
-    private readonly clock: Clock,
-  ) {}
+    clock: Clock,
+  ) {
+    this.cache = new ReadThroughCache(clock, { maxAgeMs: TEAM_CACHE_MS, refreshAfterMs: TEAM_REFRESH_AFTER_MS, maxEntries: TEAM_CACHE_MAX }, (id) => this.find(id));
+  }
 
-  /** find() for the request path: found teams are reused for TEAM_CACHE_MS; unknown ids always ask Redis. */
-  async lookup(id: string): Promise<Team | undefined> {
-    const now = this.clock.now();
-    const hit = this.cache.get(id);
-    if (hit && now - hit.at < TEAM_CACHE_MS) return hit.team;
-    const writesBefore = this.writes;
-    const team = await this.find(id);
-    this.cache.delete(id);
-    if (team && this.writes === writesBefore) {
-      if (this.cache.size >= TEAM_CACHE_MAX) this.cache.delete(this.cache.keys().next().value as string);
-      this.cache.set(id, { at: now, team });
-    }
-    return team;
+  /** find() for the request path: found teams are reused up to TEAM_CACHE_MS; unknown ids always ask Redis. */
+  lookup(id: string): Promise<Team | undefined> {
+    return this.cache.get(id);
   }
 
   /** Always reads Redis (admin reads and read-modify-write updates must see the latest record). */
@@ -75,7 +69,6 @@ export class TeamRepository {
 
   /** Called before and after each write, so no read that overlaps it is cached. */
   private forget(id: string): void {
-    this.writes++;
-    this.cache.delete(id);
+    this.cache.invalidate(id);
   }
 }

@@ -2,15 +2,18 @@ import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { Clock } from '../redis/clock';
 import { REDIS } from '../redis/redis.tokens';
+import { ReadThroughCache } from '../common/read-through-cache';
 import { ApiKeyRecord } from './api-key.record';
 
 /**
- * How long the request path reuses a key record it found. Every authenticated
- * request would otherwise cost a Redis round trip; a revoke or role change made
- * through another gateway replica takes effect within this time (through this
- * one, at once: writes drop the entry).
+ * How long the request path may reuse a key record it read (counted from the
+ * start of that read). Every authenticated request would otherwise cost a Redis
+ * round trip; a revoke or role change made through another gateway replica
+ * takes effect within this time (through this one, at once: writes drop the entry).
  */
 export const KEY_CACHE_MS = 5_000;
+/** A key in use is read again in the background from this age on, so requests do not wait for the refresh. */
+export const KEY_REFRESH_AFTER_MS = 4_000;
 /** Bound on cached keys, so a flood of distinct valid keys cannot grow memory without limit. */
 const KEY_CACHE_MAX = 10_000;
 
@@ -20,28 +23,18 @@ const INDEX = 'tessera:apikeys';
 
 @Injectable()
 export class ApiKeyRepository {
-  private readonly cache = new Map<string, { at: number; record: ApiKeyRecord }>();
-  /** Bumped by every write: a read that overlapped one is not cached (it may predate it). */
-  private writes = 0;
+  private readonly cache: ReadThroughCache<ApiKeyRecord>;
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
-    private readonly clock: Clock,
-  ) {}
+    clock: Clock,
+  ) {
+    this.cache = new ReadThroughCache(clock, { maxAgeMs: KEY_CACHE_MS, refreshAfterMs: KEY_REFRESH_AFTER_MS, maxEntries: KEY_CACHE_MAX }, (hash) => this.findByHash(hash));
+  }
 
-  /** findByHash for authentication: found records are reused for KEY_CACHE_MS; unknown keys always ask Redis. */
-  async lookup(hash: string): Promise<ApiKeyRecord | undefined> {
-    const now = this.clock.now();
-    const hit = this.cache.get(hash);
-    if (hit && now - hit.at < KEY_CACHE_MS) return hit.record;
-    const writesBefore = this.writes;
-    const record = await this.findByHash(hash);
-    this.cache.delete(hash);
-    if (record && this.writes === writesBefore) {
-      if (this.cache.size >= KEY_CACHE_MAX) this.cache.delete(this.cache.keys().next().value as string);
-      this.cache.set(hash, { at: now, record });
-    }
-    return record;
+  /** findByHash for authentication: found records are reused up to KEY_CACHE_MS; unknown keys always ask Redis. */
+  lookup(hash: string): Promise<ApiKeyRecord | undefined> {
+    return this.cache.get(hash);
   }
 
   async findByHash(hash: string): Promise<ApiKeyRecord | undefined> {
@@ -74,7 +67,6 @@ export class ApiKeyRepository {
 
   /** Called before and after each write, so no read that overlaps it is cached. */
   private forget(hash: string): void {
-    this.writes++;
-    this.cache.delete(hash);
+    this.cache.invalidate(hash);
   }
 }

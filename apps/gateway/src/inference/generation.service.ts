@@ -116,6 +116,7 @@ export class GenerationService {
         if (!(err instanceof WorkerUnavailableError)) throw err;
         this.logger.warn(`${err.message}${attempt === 0 ? '; retrying on another replica' : ''}`);
         this.metrics.replicaFailures.inc({ model: input.model });
+        this.registry.markFailed(replica);
         if (attempt > 0) throw new ApiError(ErrorCode.WorkerFailed, `Two replicas of '${input.model}' failed before producing a token. Retry later.`);
         exclude.add(replica.id);
       }
@@ -123,7 +124,7 @@ export class GenerationService {
   }
 
   private async pick(input: GenerationInput, exclude: ReadonlySet<string>): Promise<ReplicaRecord> {
-    const replicas = await this.registry.replicasOf(input.model);
+    const replicas = await this.registry.routableReplicasOf(input.model);
     const replica = pickReplica({ replicas, now: this.clock.now(), inFlight: this.inFlight.view, affinityKey: input.affinityKey, exclude }, this.policy);
     if (!replica) {
       throw new ApiError(ErrorCode.NoReplica, `No ready replica of '${input.model}' can take the request now. Retry after the Retry-After delay.`, null, 5);

@@ -37,7 +37,7 @@ export class TokenizeService {
 
   private async replicaFor(principal: Principal, model: string): Promise<ReplicaRecord> {
     await this.access.requireModel(principal, model);
-    const replica = pickReplica({ replicas: await this.registry.replicasOf(model), now: this.clock.now(), inFlight: this.inFlight.view });
+    const replica = pickReplica({ replicas: await this.registry.routableReplicasOf(model), now: this.clock.now(), inFlight: this.inFlight.view });
     if (!replica) throw new ApiError(ErrorCode.NoReplica, `No ready replica of '${model}' to tokenize with. Retry later.`, null, 5);
     return replica;
   }

@@ -174,6 +174,11 @@ describe('AdmissionService early admission (Redis round trip overlapping the wor
     expect(await settledNow(admission.admit(team('b'), 'm'))).toBe('waiting');
   });
 
+  it('counts token charges not sent yet against the tokens left', async () => {
+    (await answered('a', admitted(10, 100))).finish(150);
+    expect(await settledNow(admission.admit(team('a'), 'm'))).toBe('waiting');
+  });
+
   it('does not start early when the wait queue has no free slot', async () => {
     const held: Admission[] = [await answered('a', admitted(100))];
     for (let i = 1; i < config.defaultMaxConcurrent; i++) held.push((await settledNow(admission.admit(team('a'), 'm'))) as Admission);

@@ -35,8 +35,8 @@ export const DEBIT_FLUSH_MS = 20;
  * start the team's next requests before their own answer arrives (the Redis
  * round trip then overlaps the worker's prefill instead of adding to it). Only
  * while that answer left more requests than this gateway has unanswered
- * admissions for the team, and tokens: near a limit every request waits for
- * Redis as before. A request Redis refuses still gets its 429 and its worker
+ * admissions for the team, and more tokens than its charges not sent yet:
+ * near a limit every request waits for Redis as before. A request Redis refuses still gets its 429 and its worker
  * call is cancelled; its cost is a prefill cut short.
  */
 export const HEADROOM_TRUST_MS = 1_000;
@@ -85,7 +85,7 @@ export class AdmissionService implements BeforeApplicationShutdown {
   async admit(team: Pick<Team, 'id' | 'limits'>, model: string, signal?: AbortSignal): Promise<Admission> {
     const limits = this.limitsOf(team);
     const now = this.clock.now();
-    const tokenBucket = { key: `tessera:rl:${team.id}:tokens`, perMinute: limits.tokensPerMinute };
+    const tokenBucket = { key: this.tokenBucketKey(team.id), perMinute: limits.tokensPerMinute };
     const early = !signal?.aborted && this.hasHeadroom(team.id, now) ? this.queueFor(team.id, model, limits).tryAcquire() : undefined;
     // Issued in the same tick as the admission: one auto-pipelined write, charges first.
     void this.flushDebits();
@@ -140,7 +140,8 @@ export class AdmissionService implements BeforeApplicationShutdown {
   private hasHeadroom(teamId: string, now: number): boolean {
     const entry = this.headroom.get(teamId);
     if (!entry || now - entry.at > HEADROOM_TRUST_MS) return false;
-    return entry.requestsLeft - entry.unanswered >= 1 && entry.tokensLeft >= 1;
+    const unsentCharge = this.debits.get(this.tokenBucketKey(teamId))?.tokens ?? 0;
+    return entry.requestsLeft - entry.unanswered >= 1 && entry.tokensLeft - unsentCharge >= 1;
   }
 
   private headroomOf(teamId: string): Headroom {
@@ -190,6 +191,10 @@ export class AdmissionService implements BeforeApplicationShutdown {
       this.debits.set(bucket.key, { bucket, tokens });
     }
     this.debitTimer ??= setTimeout(() => void this.flushDebits(), DEBIT_FLUSH_MS);
+  }
+
+  private tokenBucketKey(teamId: string): string {
+    return `tessera:rl:${teamId}:tokens`;
   }
 
   private queueKey(teamId: string, model: string): string {
