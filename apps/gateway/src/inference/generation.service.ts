@@ -36,11 +36,17 @@ interface Head {
   first: OutputEvent;
 }
 
-/** `signal`, also aborted when `confirmed` rejects: work started early stops as soon as Redis refuses it. */
+/**
+ * `signal`, also aborted when `confirmed` rejects: work started early stops as
+ * soon as Redis refuses it. (Plain listeners: AbortSignal.any costs more per request.)
+ */
 function stopOnRefusal(signal: AbortSignal, confirmed: Promise<void>): AbortSignal {
-  const refusal = new AbortController();
-  confirmed.catch(() => refusal.abort());
-  return AbortSignal.any([signal, refusal.signal]);
+  const work = new AbortController();
+  const stop = () => work.abort();
+  if (signal.aborted) stop();
+  else signal.addEventListener('abort', stop, { once: true });
+  confirmed.catch(stop);
+  return work.signal;
 }
 
 /**
