@@ -4,8 +4,11 @@
 // computes only its own suffix, so its time to first token (arrival to the
 // first sampled token, the engine's own metric) is mostly prompt processing
 // saved. The engine's hit counters show how many prompt tokens were served
-// from cache. Requests run one at a time (each TTFT is then its prompt
-// processing alone) and then as a concurrent burst on the warm cache.
+// from cache. Two phases on a fresh engine: a burst of requests arriving at
+// once with a system prompt nobody computed yet (the scheduler lets one of
+// them compute it and the rest take it from cache a step later), then
+// requests one at a time with another system prompt (each TTFT is then its
+// prompt processing alone; the first finds nothing cached).
 
 /** Deterministic pseudo-random token ids (xorshift), away from the special tokens at the start of the vocabulary. */
 function tokens(count, seed, nVocab) {
@@ -30,42 +33,46 @@ async function complete(engine, id, promptTokens, genLen) {
 }
 
 /**
- * One engine (caching on or off): `requests` requests one at a time, then a
- * burst of `requests` at once with fresh suffixes. Returns per-phase TTFTs,
- * wall times and the engine's prefix counters.
+ * One engine (caching on or off): a cold burst of `requests` requests, then
+ * `requests` requests one at a time with another system prompt. Returns
+ * per-phase TTFTs, wall times and the engine's prefix counters.
  */
 export async function measurePrefix(openEngine, caching, { systemLen, suffixLen, genLen, requests, median }) {
   const local = await openEngine({ enablePrefixCaching: caching, maxSeqs: requests, maxModelLen: systemLen + suffixLen + genLen + 8 });
   try {
     const nVocab = local.model.nVocab;
-    const system = tokens(systemLen, 1, nVocab);
-    const prompt = (i) => [...system, ...tokens(suffixLen, 1000 + i, nVocab)];
+    const prompter = (seed) => {
+      const system = tokens(systemLen, seed, nVocab);
+      return (i) => [...system, ...tokens(suffixLen, seed * 1000 + i, nVocab)];
+    };
     const warmUp = tokens(systemLen + suffixLen, 99, nVocab); // unrelated prompt: pages, threads, JIT
     await complete(local.engine, `prefix-warm-${caching}`, warmUp, genLen);
     const before = local.engine.stats();
 
-    const sequential = [];
+    const burstPrompt = prompter(1);
     const t0 = performance.now();
-    for (let i = 0; i < requests; i++) sequential.push(await complete(local.engine, `prefix-seq-${caching}-${i}`, prompt(i), genLen));
-    const sequentialSeconds = (performance.now() - t0) / 1000;
-
-    const t1 = performance.now();
     const burst = await Promise.all(
-      Array.from({ length: requests }, (_, i) => complete(local.engine, `prefix-burst-${caching}-${i}`, prompt(requests + i), genLen)),
+      Array.from({ length: requests }, (_, i) => complete(local.engine, `prefix-burst-${caching}-${i}`, burstPrompt(i), genLen)),
     );
-    const burstSeconds = (performance.now() - t1) / 1000;
+    const burstSeconds = (performance.now() - t0) / 1000;
+
+    const sequentialPrompt = prompter(2);
+    const sequential = [];
+    const t1 = performance.now();
+    for (let i = 0; i < requests; i++) sequential.push(await complete(local.engine, `prefix-seq-${caching}-${i}`, sequentialPrompt(i), genLen));
+    const sequentialSeconds = (performance.now() - t1) / 1000;
 
     const after = local.engine.stats();
-    const all = [...sequential, ...burst];
+    const all = [...burst, ...sequential];
     const promptTokens = all.reduce((n, m) => n + m.numPromptTokens, 0);
     const cachedTokens = all.reduce((n, m) => n + m.numCachedTokens, 0);
     return {
       caching,
+      burst_ttft_ms: median(burst.map((m) => m.timeToFirstTokenMs)),
+      burst_seconds: burstSeconds,
       first_ttft_ms: sequential[0].timeToFirstTokenMs,
       later_ttft_ms: median(sequential.slice(1).map((m) => m.timeToFirstTokenMs)),
       sequential_seconds: sequentialSeconds,
-      burst_ttft_ms: median(burst.map((m) => m.timeToFirstTokenMs)),
-      burst_seconds: burstSeconds,
       prompt_tokens: promptTokens,
       cached_prompt_tokens: cachedTokens,
       computed_prompt_tokens: promptTokens - cachedTokens,

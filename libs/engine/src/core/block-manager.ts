@@ -63,10 +63,18 @@ export class BlockManager {
   /**
    * Longest run of cached full blocks matching the start of a fresh sequence. The last
    * token is never served from cache: its logits must be computed to sample from them.
+   * Counts the query in the hit counters; `lookupCachedPrefix` does not.
    */
   findCachedPrefix(seq: Sequence): KVBlock[] {
+    const hits = this.lookupCachedPrefix(seq);
+    if (seq.blockTable.length === 0) this.recordPrefixQuery(seq, hits);
+    return hits;
+  }
+
+  /** `findCachedPrefix` without counting: a scheduler may look again next step. */
+  lookupCachedPrefix(seq: Sequence): KVBlock[] {
     if (!this.enablePrefixCaching || seq.blockTable.length > 0) return [];
-    const maxBlocks = Math.floor((seq.numTokens - 1) / this.blockSize);
+    const maxBlocks = this.maxCachedBlocks(seq);
     const hits: KVBlock[] = [];
     let parent = NO_PARENT;
     for (let i = 0; i < maxBlocks; i++) {
@@ -77,11 +85,44 @@ export class BlockManager {
       hits.push(block);
       parent = hash;
     }
+    return hits;
+  }
+
+  /** Counts one prefix-cache query of a fresh sequence and its hits (the metrics); nothing when caching is off. */
+  recordPrefixQuery(seq: Sequence, hits: readonly KVBlock[]): void {
+    if (!this.enablePrefixCaching) return;
     this.numPrefixQueries++;
     this.numPrefixQueriedTokens += seq.numTokens;
     if (hits.length > 0) this.numPrefixHits++;
     this.numPrefixHitTokens += hits.length * this.blockSize;
-    return hits;
+  }
+
+  /**
+   * Hash of the first block a fresh sequence would compute after its cached
+   * prefix `cached`, or null when that block could not be served from cache
+   * anyway (prefix caching off, or it holds the last token).
+   */
+  nextPrefixBlockHash(seq: Sequence, cached: readonly KVBlock[]): BlockHash | null {
+    const i = cached.length;
+    if (!this.enablePrefixCaching || i >= this.maxCachedBlocks(seq)) return null;
+    const parent = i === 0 ? NO_PARENT : (cached[i - 1].hash as BlockHash);
+    return hashBlock(parent, seq.tokenIds, i * this.blockSize, (i + 1) * this.blockSize);
+  }
+
+  /**
+   * Hashes of the blocks `seq` fills by computing its tokens up to `numTokens`
+   * that are not registered yet: what a step will add to the prefix cache.
+   */
+  pendingBlockHashes(seq: Sequence, numTokens: number): BlockHash[] {
+    if (!this.enablePrefixCaching) return [];
+    const chain = this.chains.get(seq.id) ?? [];
+    const hashes: BlockHash[] = [];
+    let parent = chain.length > 0 ? chain[chain.length - 1] : NO_PARENT;
+    for (let i = chain.length; i < Math.floor(numTokens / this.blockSize); i++) {
+      parent = hashBlock(parent, seq.tokenIds, i * this.blockSize, (i + 1) * this.blockSize);
+      hashes.push(parent);
+    }
+    return hashes;
   }
 
   /** Whether `allocateSlots` would succeed for these arguments. */
@@ -151,6 +192,11 @@ export class BlockManager {
 
   refCount(blockId: number): number {
     return this.pool.blocks[blockId].refCount;
+  }
+
+  /** Full blocks of a sequence that may come from cache: all but the one holding its last token. */
+  private maxCachedBlocks(seq: Sequence): number {
+    return Math.floor((seq.numTokens - 1) / this.blockSize);
   }
 
   private numBlocksNeeded(seq: Sequence, numNewTokens: number, cached: KVBlock[]): number {

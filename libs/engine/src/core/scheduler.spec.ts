@@ -117,6 +117,42 @@ describe('Scheduler', () => {
     expect(cold.computed - warm.computed).toBe(7 * 256);
   });
 
+  it('holds back a burst sharing an uncached prefix for one step, then serves it from cache', () => {
+    const rand = seededRandom(9);
+    const system = randomPrompt(rand, 64); // 4 full blocks
+    const burst = Array.from({ length: 4 }, (_, i) => ({ id: `s${i}`, prompt: [...system, ...randomPrompt(rand, 5 + i)], max: 3 }));
+    const other = { id: 'x', prompt: randomPrompt(rand, 20), max: 3 }; // shares nothing: never held back
+    const run = (prefix: boolean) => {
+      const { scheduler, model, bm } = setup(100, { prefix });
+      const reqs = [...burst.slice(0, 2), other, ...burst.slice(2)];
+      const seqs = reqs.map((r) => new Sequence(r.id, r.prompt));
+      for (const s of seqs) scheduler.add(s);
+      const stats = runToCompletion(scheduler, model, new Map(reqs.map((r) => [r.id, r.max])));
+      reqs.forEach((r, i) => expect(seqs[i].tokenIds).toEqual(expectedTokens(model, r.prompt, r.max)));
+      const firstStep = stats.outputs[0].scheduled.map((e) => e.seq.id);
+      const secondStep = stats.outputs[1].scheduled.map((e) => [e.seq.id, e.start, e.numNewTokens]);
+      const computed = stats.outputs.reduce((n, o) => n + o.numBatchedTokens, 0);
+      return { firstStep, secondStep, computed, hits: bm.numPrefixHits, queries: bm.numPrefixQueries, hitTokens: bm.numPrefixHitTokens };
+    };
+    const off = run(false);
+    expect(off.firstStep).toEqual(['s0', 's1', 'x', 's2', 's3']);
+    const on = run(true);
+    // s0 computes the system prompt; s1..s3 wait while x, which shares nothing, goes ahead.
+    expect(on.firstStep).toEqual(['s0', 'x']);
+    // Next step they start after the 64 cached tokens (s0 and x decode first).
+    expect(on.secondStep).toEqual([
+      ['s0', 69, 1],
+      ['x', 20, 1],
+      ['s1', 64, 6],
+      ['s2', 64, 7],
+      ['s3', 64, 8],
+    ]);
+    expect(on.hits).toBe(3);
+    expect(on.queries).toBe(5); // each sequence counted once, however long it waited
+    expect(on.hitTokens).toBe(3 * 64);
+    expect(off.computed - on.computed).toBe(3 * 64);
+  });
+
   it('frees everything when a sequence is finished early (abort)', () => {
     const { scheduler, bm } = setup(50);
     const a = new Sequence('a', Array(40).fill(3));

@@ -1,3 +1,4 @@
+import type { BlockHash } from './block-hash';
 import { BlockManager, type BlockCopy } from './block-manager';
 import { Sequence, SequenceStatus } from './sequence';
 
@@ -104,19 +105,32 @@ export class Scheduler {
       budget -= numNew;
     }
 
-    if (preempted.length === 0) {
-      while (this.waiting.length > 0 && budget > 0 && this.running.length < this.config.maxNumSeqs) {
-        const seq = this.waiting[0];
-        const cached = this.blockManager.findCachedPrefix(seq);
-        const pending = seq.numTokens - cached.length * this.blockManager.blockSize;
+    if (preempted.length === 0 && this.waiting.length > 0) {
+      const bm = this.blockManager;
+      const inFlight = bm.enablePrefixCaching ? this.blocksComputedBy(scheduled) : null;
+      let i = 0;
+      while (i < this.waiting.length && budget > 0 && this.running.length < this.config.maxNumSeqs) {
+        const seq = this.waiting[i];
+        const cached = bm.lookupCachedPrefix(seq);
+        const next = inFlight ? bm.nextPrefixBlockHash(seq, cached) : null;
+        if (next !== null && inFlight?.has(next)) {
+          // This step computes the sequence's next prefix block for another
+          // sequence (a burst sharing a new system prompt): wait one step and
+          // take it from the cache instead of computing it twice.
+          i++;
+          continue;
+        }
+        const pending = seq.numTokens - cached.length * bm.blockSize;
         if (pending > budget && !this.config.enableChunkedPrefill && scheduled.length > 0) break;
         const numNew = Math.min(pending, budget);
-        if (!this.blockManager.allocateSlots(seq, numNew, cached)) break;
-        this.waiting.shift();
+        if (!bm.allocateSlots(seq, numNew, cached)) break;
+        bm.recordPrefixQuery(seq, cached);
+        this.waiting.splice(i, 1);
         seq.status = SequenceStatus.Running;
         this.running.push(seq);
         scheduled.push(this.entry(seq, numNew));
         budget -= numNew;
+        for (const hash of bm.pendingBlockHashes(seq, seq.numComputedTokens + numNew)) inFlight?.add(hash);
       }
     }
 
@@ -143,6 +157,15 @@ export class Scheduler {
         seq.appendToken(token);
       }
     }
+  }
+
+  /** Hashes of the full blocks this step's entries complete that are not cached yet. */
+  private blocksComputedBy(scheduled: readonly ScheduledSequence[]): Set<BlockHash> {
+    const hashes = new Set<BlockHash>();
+    for (const { seq, start, numNewTokens } of scheduled) {
+      for (const hash of this.blockManager.pendingBlockHashes(seq, start + numNewTokens)) hashes.add(hash);
+    }
+    return hashes;
   }
 
   private entry(seq: Sequence, numNewTokens: number): ScheduledSequence {

@@ -86,6 +86,23 @@ describe.each([1, 2])('LLMEngine on micro-f32 with tensorParallel %i', (tensorPa
     expect(engine.scheduler.blockManager.numFreeBlocks).toBe(12);
   });
 
+  it('computes a system prompt shared by a burst once and gives each request the tokens it gets alone', async () => {
+    const rand = seededRandom(21);
+    const system = randomPrompt(rand, 3 * BLOCK, model.nVocab);
+    const burst: GenerateRequest[] = Array.from({ length: 6 }, (_, i) => ({
+      id: `b${i}`,
+      promptTokens: [...system, ...randomPrompt(rand, 2 + i, model.nVocab)],
+      params: { temperature: 0, maxTokens: 8, ignoreEos: true },
+    }));
+    const single: number[][] = [];
+    for (const r of burst) single.push(await tokens(engineOn(model, { enablePrefixCaching: false }).engine.generate(r)));
+    const { engine } = engineOn(model);
+    expect(await Promise.all(burst.map((r) => tokens(engine.generate(r))))).toEqual(single);
+    // One request computed the system prompt; the other five read its blocks.
+    expect(engine.stats()).toMatchObject({ prefixQueries: 6, prefixHits: 5, prefixHitTokens: 5 * 3 * BLOCK });
+    expect(engine.scheduler.blockManager.numFreeBlocks).toBe(POOL);
+  });
+
   it('forks n=2 completions from one prefill with real KV block copies', async () => {
     // 13 prompt tokens: the last block is partial, so each fork's first write copies it.
     const prompt = randomPrompt(seededRandom(9), 13, model.nVocab);
