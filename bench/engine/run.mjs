@@ -69,13 +69,14 @@ if (sections.has('tg')) {
   const m = report.memory;
   console.log(
     formatTable(
-      ['streams', 'tg t/s (aggregate)', 'per stream', 'reference', 'vs ref'],
+      ['streams', 'tg t/s (aggregate)', 'per stream', 'reference', 'vs ref', 'CPU ms/token'],
       rows.map((r) => [
         String(r.streams),
         r.tokens_per_s.toFixed(1),
         (r.tokens_per_s / r.streams).toFixed(1),
         r.reference ? String(r.reference) : '',
         r.reference ? `${((100 * r.tokens_per_s) / r.reference).toFixed(0)}%` : '',
+        r.cpu_ms_per_token.toFixed(2),
       ]),
     ),
   );

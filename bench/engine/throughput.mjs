@@ -3,8 +3,9 @@
 // with EOS ignored, so a run is genLen steps of N decode tokens (the first
 // step prefills the N one-token prompts, which costs the same as a decode).
 
-/** Runs `n` streams at once to completion; returns seconds of wall time. */
+/** Runs `n` streams at once to completion; returns seconds of wall time and of CPU (all threads). */
 async function timeStreams(local, n, genLen, seed) {
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: n }, async (_, i) => {
@@ -21,7 +22,9 @@ async function timeStreams(local, n, genLen, seed) {
       if (tokens !== genLen) throw new Error(`stream ${i} produced ${tokens} tokens, expected ${genLen}`);
     }),
   );
-  return Number(process.hrtime.bigint() - t0) / 1e9;
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  return { wall, cpu: (cpu.user + cpu.system) / 1e6 };
 }
 
 /**
@@ -32,12 +35,23 @@ async function timeStreams(local, n, genLen, seed) {
 export async function measureThroughput(local, { streamCounts, genLen, reps, median }) {
   await timeStreams(local, Math.max(...streamCounts), genLen, 0); // warm-up: pages, threads, JIT
   const times = new Map(streamCounts.map((n) => [n, []]));
+  const cpu = new Map(streamCounts.map((n) => [n, []]));
   let seed = 1;
   for (let r = 0; r < reps; r++) {
     for (const n of streamCounts) {
       console.error(`[bench] rep ${r + 1}/${reps}: ${n} stream(s) x ${genLen} tokens`);
-      times.get(n).push(await timeStreams(local, n, genLen, seed++));
+      const t = await timeStreams(local, n, genLen, seed++);
+      times.get(n).push(t.wall);
+      cpu.get(n).push(t.cpu);
     }
   }
-  return streamCounts.map((n) => ({ streams: n, tokens_per_s: (n * genLen) / median(times.get(n)), seconds: times.get(n) }));
+  return streamCounts.map((n) => ({
+    streams: n,
+    tokens_per_s: (n * genLen) / median(times.get(n)),
+    seconds: times.get(n),
+    // CPU time per token swings less than wall time when others load the
+    // cores (though threads that spin while waiting still inflate it).
+    cpu_ms_per_token: (1000 * median(cpu.get(n))) / (n * genLen),
+    cpu_seconds: cpu.get(n),
+  }));
 }
