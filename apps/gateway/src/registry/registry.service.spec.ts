@@ -1,6 +1,6 @@
 import { GatewayConfig } from '../config/gateway.config';
 import { Clock } from '../redis/clock';
-import { RegistryService } from './registry.service';
+import { REGISTRY_IDLE_MS, RegistryService } from './registry.service';
 import { ReplicaRecord, ReplicaRegistry } from './replica-record';
 
 const CACHE_MS = 500;
@@ -123,6 +123,20 @@ describe('RegistryService (routing from an in-memory snapshot)', () => {
     redis.replicas = [replica('a', clock.at + 1), replica('b', clock.at)];
     await advance(CACHE_MS);
     expect(ids(await registry.routableReplicasOf('m'))).toEqual(['a', 'b']);
+  });
+
+  it('stops reading after REGISTRY_IDLE_MS without requests; the next request reads and the timer resumes', async () => {
+    start();
+    await advance(0);
+    for (let t = 0; t < REGISTRY_IDLE_MS; t += CACHE_MS) await advance(CACHE_MS);
+    const reads = redis.reads;
+    await advance(10 * CACHE_MS);
+    expect(redis.reads).toBe(reads);
+    redis.replicas = [replica('c', clock.at)];
+    expect(ids(await registry.replicasOf('m'))).toEqual(['c']);
+    expect(redis.reads).toBe(reads + 1);
+    await advance(CACHE_MS);
+    expect(redis.reads).toBe(reads + 2);
   });
 
   it('with registryCacheMs 0 reads Redis for every request and runs no timer', async () => {

@@ -3,6 +3,9 @@ import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { Clock } from '../redis/clock';
 import { ReplicaRecord, ReplicaRegistry } from './replica-record';
 
+/** The timer stops reading after this long without a request (an idle gateway costs Redis nothing); the next request reads. */
+export const REGISTRY_IDLE_MS = 10_000;
+
 interface Snapshot {
   /** When the read that produced it started (the conservative age). */
   at: number;
@@ -19,7 +22,7 @@ interface Snapshot {
  * plus one read; a request never routes on a snapshot older than twice that
  * (it reads Redis itself then, e.g. while the timer's reads fail). A replica
  * whose heartbeat is older than replicaStaleMs is ignored whatever the
- * snapshot says, and one that failed a call is ignored until it heartbeats
+ * snapshot says (reads pause after REGISTRY_IDLE_MS without requests), and one that failed a call is ignored until it heartbeats
  * after the failure (see markFailed). registryCacheMs 0 reads Redis per request.
  */
 @Injectable()
@@ -29,6 +32,7 @@ export class RegistryService implements OnApplicationBootstrap, OnApplicationShu
   private reading?: Promise<ReplicaRecord[]>;
   private timer?: NodeJS.Timeout;
   private refreshFailing = false;
+  private lastUsedAt = 0;
   /** Replica id → when a call to it failed; cleared by a heartbeat written after that. */
   private readonly failedAt = new Map<string, number>();
 
@@ -40,7 +44,10 @@ export class RegistryService implements OnApplicationBootstrap, OnApplicationShu
 
   onApplicationBootstrap(): void {
     if (this.config.registryCacheMs === 0) return;
-    this.timer = setInterval(() => void this.refresh(), this.config.registryCacheMs);
+    this.lastUsedAt = this.clock.now();
+    this.timer = setInterval(() => {
+      if (this.clock.now() - this.lastUsedAt <= REGISTRY_IDLE_MS) void this.refresh();
+    }, this.config.registryCacheMs);
     // The timer must not keep a process alive that has nothing else to do.
     this.timer.unref();
     void this.refresh();
@@ -57,8 +64,10 @@ export class RegistryService implements OnApplicationBootstrap, OnApplicationShu
       this.forgetVanished(replicas);
       return replicas;
     }
+    const now = this.clock.now();
+    this.lastUsedAt = now;
     const snapshot = this.snapshot;
-    if (snapshot && this.clock.now() - snapshot.at <= 2 * this.config.registryCacheMs) return snapshot.replicas;
+    if (snapshot && now - snapshot.at <= 2 * this.config.registryCacheMs) return snapshot.replicas;
     return this.read();
   }
 
