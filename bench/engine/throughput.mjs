@@ -34,6 +34,7 @@ async function timeStreams(local, n, genLen, seed) {
  */
 export async function measureThroughput(local, { streamCounts, genLen, reps, median }) {
   await timeStreams(local, Math.max(...streamCounts), genLen, 0); // warm-up: pages, threads, JIT
+  const preemptionsBefore = local.engine.stats().numPreemptions;
   const times = new Map(streamCounts.map((n) => [n, []]));
   const cpu = new Map(streamCounts.map((n) => [n, []]));
   let seed = 1;
@@ -45,6 +46,9 @@ export async function measureThroughput(local, { streamCounts, genLen, reps, med
       cpu.get(n).push(t.cpu);
     }
   }
+  // A preemption would recompute a stream's tokens: the figures would understate the engine.
+  const preemptions = local.engine.stats().numPreemptions - preemptionsBefore;
+  if (preemptions > 0) console.error(`[bench] warning: ${preemptions} preemptions (KV pool too small for the streams)`);
   return streamCounts.map((n) => ({
     streams: n,
     tokens_per_s: (n * genLen) / median(times.get(n)),
