@@ -51,18 +51,24 @@ void Linear::chunks(std::initializer_list<const WeightView*> weights, std::vecto
   out->clear();
   int64_t total = 0;
   for (const WeightView* w : weights) total += w->rows;
-  // At least four chunks per thread over all the weights, and no chunk over
-  // ~64 KiB of weights: a region ends when its last chunk does, so small
-  // chunks keep the wait for the slowest thread short (the big output matrix
-  // would otherwise leave one thread idle for a whole eighth of it).
+  // Chunks shrink as the region goes (a share of what is left, as in guided
+  // self-scheduling), down to 16 rows: a region ends when its last chunk
+  // does, so its last chunks must be short, while the first ones are long
+  // for fewer claims. No chunk is over ~64 KiB of weights.
   constexpr int64_t kChunkBytes = 64 * 1024;
   const int64_t threads = pool_.size();
-  const int64_t balanced = std::max<int64_t>(16, (total + threads * 4 - 1) / (threads * 4));
+  int64_t left = total;
   int index = 0;
   for (const WeightView* w : weights) {
     const int64_t by_bytes = std::max<int64_t>(16, kChunkBytes / static_cast<int64_t>(std::max<size_t>(w->row_bytes, 1)));
-    const int64_t chunk = (std::min(balanced, by_bytes) + 15) / 16 * 16;
-    for (int64_t r = 0; r < w->rows; r += chunk) out->push_back({index, r, std::min(w->rows, r + chunk)});
+    for (int64_t r = 0; r < w->rows;) {
+      const int64_t share = (left + 2 * threads - 1) / (2 * threads);
+      const int64_t chunk = (std::max<int64_t>(16, std::min(share, by_bytes)) + 15) / 16 * 16;
+      const int64_t end = std::min(w->rows, r + chunk);
+      out->push_back({index, r, end});
+      left -= end - r;
+      r = end;
+    }
     ++index;
   }
 }
