@@ -80,7 +80,8 @@ async function measureOne(path) {
     await fn();
     return Number(process.hrtime.bigint() - t0) / 1e9;
   };
-  await model.forward(batchOf(prompt.slice(0, 8), 0, blockSize, maxBlocks)); // warm-up: pages, threads
+  const warmUp = Array.from({ length: 8 }, (_, i) => tokenAt(i));
+  await model.forward(batchOf(warmUp, 0, blockSize, maxBlocks)); // warm-up: pages, threads (also with -p 0)
   const pp = [];
   const tg = [];
   for (let r = 0; r < reps; r++) {

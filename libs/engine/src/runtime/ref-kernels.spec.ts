@@ -19,11 +19,19 @@ describe('reference-order attention and SwiGLU kernels', () => {
 describe('reference-order weight matmuls', () => {
   const rows = 64;
   const cols = 512;
-  const tokens = 7; // passes of 4 and 3 tokens: every split the kernels make
   const wave = (n: number, a: number, b: number): Float32Array =>
     Float32Array.from({ length: n }, (_, i) => Math.sin(i * a) * 0.05 + Math.cos(i * b) * 0.02);
 
-  it.each(['Q8_0', 'Q5_0', 'Q6_K'])('packed %s equals the per-row vec-dot bit for bit', (name) => {
+  // 7 tokens: passes of 4 and 3, every split the many-token kernels make;
+  // 1 token: the decode kernels, which start lanes at prepared offsets.
+  it.each([
+    ['Q8_0', 7],
+    ['Q5_0', 7],
+    ['Q6_K', 7],
+    ['Q8_0', 1],
+    ['Q5_0', 1],
+    ['Q6_K', 1],
+  ])('packed %s equals the per-row vec-dot bit for bit (%i tokens)', (name, tokens) => {
     const type = GGMLType[name as keyof typeof GGMLType];
     if (bestMatmulPath() !== 'avx512' || packedWeightsBytes(type, rows, cols) === 0) {
       // Without AVX-512 there is no packed kernel: the vec-dot is all there is.

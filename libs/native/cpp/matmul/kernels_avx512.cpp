@@ -269,12 +269,12 @@ struct Blocks32Packed {
 // (Q8_0: vector k; the 4-bit formats: the low nibbles of vector k are lane
 // k, the high nibbles lane 4 + k), so acc[k] holds lane k of the group's 8
 // rows and the final sums are vertical. The stored offset (+128, +16) is
-// removed exactly: Q8_0 multiplies |w| by y with w's sign (as the reference
-// does); the 4-bit formats do too with several tokens, and start each lane
-// at -offset * (its activations' sum) with one, which is cheaper there
-// (measured with bench/matmul/kernel_bench).
+// removed exactly: with several tokens both multiply |w| by y with w's
+// sign (as the reference does); with one they start each lane at
+// -offset * (its activations' sum) and multiply the stored values as they
+// are, which is cheaper there (measured with bench/matmul/kernel_bench).
 
-// Per-pass data of the 4-bit lane kernels: each lane's offset term,
+// Per-pass data of the lane kernels' one-token passes: each lane's offset term,
 // -offset * (sum of its 4 activations), per token and block.
 struct LanePrep {
   int32_t start[kMaxTokens][kMaxBlocks][8];
@@ -286,20 +286,26 @@ LanePrep& lane_prep() {
 }
 
 // Lane sums of one block for T tokens: lane(k, t, sum) receives lane k of
-// token t (8 rows). Q8_0: 8 quant vectors (stored + 128), one per lane,
-// multiplied as |w| by y with w's sign (no offset term to prepare).
+// token t (8 rows). Q8_0: 8 quant vectors (stored + 128), one per lane.
+// A one-token pass multiplies the stored values as they are, each lane
+// starting at its prepared offset term (3 fewer operations per lane);
+// bigger passes multiply |w| by y with w's sign (nothing to prepare).
 struct Q8_0LaneSums {
   using Format = PackedQ8_0;
-  static constexpr bool kOffsets = false;
   template <int T, bool kPrepared, class Fn>
-  static void sums(const uint8_t*, const uint8_t* quants, const int8_t* const* yqs, const int32_t* const*,
+  static void sums(const uint8_t*, const uint8_t* quants, const int8_t* const* yqs, const int32_t* const* start,
                    Fn&& lane) {
     const __m256i bias = _mm256_set1_epi8(static_cast<char>(0x80));
     for (int k = 0; k < 8; ++k) {
-      const __m256i w = _mm256_xor_si256(load256(quants + 32 * k), bias);
-      const __m256i aw = _mm256_abs_epi8(w);
-      for (int t = 0; t < T; ++t)
-        lane(k, t, _mm256_dpbusd_epi32(_mm256_setzero_si256(), aw, _mm256_sign_epi8(bcast4(yqs[t] + 4 * k), w)));
+      if constexpr (kPrepared) {
+        static_assert(T == 1, "offsets are prepared for one-token passes only");
+        lane(k, 0, _mm256_dpbusd_epi32(_mm256_set1_epi32(start[0][k]), load256(quants + 32 * k), bcast4(yqs[0] + 4 * k)));
+      } else {
+        const __m256i w = _mm256_xor_si256(load256(quants + 32 * k), bias);
+        const __m256i aw = _mm256_abs_epi8(w);
+        for (int t = 0; t < T; ++t)
+          lane(k, t, _mm256_dpbusd_epi32(_mm256_setzero_si256(), aw, _mm256_sign_epi8(bcast4(yqs[t] + 4 * k), w)));
+      }
     }
   }
 };
@@ -312,7 +318,6 @@ struct Q8_0LaneSums {
 template <class Variant>
 struct NibbleLaneSums {
   using Format = PackedNibbles<Variant>;
-  static constexpr bool kOffsets = true;
   template <int T, bool kPrepared, class Fn>
   static void sums(const uint8_t* extra, const uint8_t* quants, const int8_t* const* yqs,
                    const int32_t* const* start, Fn&& lane) {
@@ -349,17 +354,13 @@ struct Blocks32Lanes {
   static Prep& prep_storage() { return lane_prep(); }
 
   static void prepare(const uint8_t* const* rows, int ntok, int64_t nb, Prep* p) {
-    if constexpr (S::kOffsets) {
-      if (ntok != 1) return;  // see NibbleLaneSums
-      for (int t = 0; t < ntok; ++t) {
-        const auto* y = reinterpret_cast<const block_q8_0*>(rows[t]);
-        for (int64_t b = 0; b < nb; ++b)
-          for (int k = 0; k < 8; ++k) {
-            const int8_t* q = y[b].qs + 4 * k;
-            p->start[t][b][k] = -F::kOffset * (q[0] + q[1] + q[2] + q[3]);
-          }
+    if (ntok != 1) return;  // bigger passes use the sign trick instead
+    const auto* y = reinterpret_cast<const block_q8_0*>(rows[0]);
+    for (int64_t b = 0; b < nb; ++b)
+      for (int k = 0; k < 8; ++k) {
+        const int8_t* q = y[b].qs + 4 * k;
+        p->start[0][b][k] = -F::kOffset * (q[0] + q[1] + q[2] + q[3]);
       }
-    }
   }
 
   // Eight float accumulators per token: more than 2 tokens at once would
@@ -398,7 +399,7 @@ struct Blocks32Lanes {
         start[t] = p.start[t0 + t][b];
         dd[t] = _mm256_mul_ps(dw, _mm256_set1_ps(half_to_float(y.d)));
       }
-      S::template sums<T, kPrepared && S::kOffsets>(g + scale_bytes<F>(), g + scale_bytes<F>() + F::kExtra, yqs, start,
+      S::template sums<T, kPrepared>(g + scale_bytes<F>(), g + scale_bytes<F>() + F::kExtra, yqs, start,
                           [&](int k, int t, __m256i lane) {
                             acc[t][k] = _mm256_fmadd_ps(dd[t], _mm256_cvtepi32_ps(lane), acc[t][k]);
                           });
