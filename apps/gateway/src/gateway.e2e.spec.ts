@@ -268,7 +268,7 @@ describe('gateway (real Redis, fake workers)', () => {
     });
 
     it('429 for a request started before Redis answered when Redis then refuses it, its worker call cancelled', async () => {
-      await createTeam({ name: 'elsewhere', limits: { requests_per_minute: 100 } });
+      await createTeam({ name: 'elsewhere', limits: { requests_per_minute: 60 } }); // small enough that nothing is taken ahead
       const key = await createKey('elsewhere');
       expect((await chat({ max_tokens: 1 }, key)).status).toBe(200);
       // Another gateway replica spends the bucket: this one still trusts Redis's last answer (99 left) and starts early.
@@ -284,6 +284,25 @@ describe('gateway (real Redis, fake workers)', () => {
       const deadline = Date.now() + 3000;
       while (!slow.cancelled.includes(requestId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(slow.cancelled).toContain(requestId);
+    });
+
+    it('a team served from requests taken ahead still gets no more than its requests per minute', async () => {
+      await createTeam({ name: 'steady', limits: { requests_per_minute: 150 } }); // 3 taken per Redis call
+      const key = await createKey('steady');
+      const started = Date.now();
+      let served = 0;
+      for (;;) {
+        const res = await chat({ max_tokens: 1 }, key);
+        if (res.status !== 200) {
+          expectError(res, 429, 'rate_limit_exceeded');
+          break;
+        }
+        served++;
+        expect(served).toBeLessThan(300);
+      }
+      const refilled = ((Date.now() - started) / 60_000) * 150;
+      expect(served).toBeGreaterThanOrEqual(140);
+      expect(served).toBeLessThanOrEqual(150 + Math.ceil(refilled));
     });
 
     it('429 queue_full with Retry-After beyond max concurrent + waiting', async () => {

@@ -1,7 +1,7 @@
 import { GatewayConfig } from '../config/gateway.config';
 import { Clock } from '../redis/clock';
 import { ErrorCode } from '@tessera/contracts';
-import { Admission, AdmissionService, DEBIT_FLUSH_MS, HEADROOM_TRUST_MS } from './admission.service';
+import { Admission, AdmissionService, DEBIT_FLUSH_MS, HEADROOM_TRUST_MS, PREPAID_MAX, PREPAID_SHARE } from './admission.service';
 import { AdmissionBucketsResult, BucketResult, BucketSpec, TokenBucketRepository } from './token-bucket.repository';
 
 class ManualClock extends Clock {
@@ -20,7 +20,7 @@ class RecordingBuckets {
   }
   async admit(requests: BucketSpec, tokens: BucketSpec, now: number): Promise<AdmissionBucketsResult> {
     this.calls.push(`admit ${requests.key} ${tokens.key} at=${now}`);
-    return { refusedBy: 'none', requestsLeft: 0, tokensLeft: 0 };
+    return { refusedBy: 'none', requestsLeft: 0, tokensLeft: 0, requestsTaken: 1 };
   }
 }
 
@@ -94,7 +94,9 @@ class ManualBuckets {
   async take(): Promise<BucketResult> {
     return { allowed: true, level: 0, retryAfterMs: 0 };
   }
-  admit(): Promise<AdmissionBucketsResult> {
+  readonly wants: number[] = [];
+  admit(_requests: BucketSpec, _tokens: BucketSpec, _now: number, want = 1): Promise<AdmissionBucketsResult> {
+    this.wants.push(want);
     return new Promise((resolve) => this.pending.push(resolve));
   }
   answer(result: AdmissionBucketsResult): void {
@@ -109,7 +111,7 @@ async function settledNow(admission: Promise<Admission>): Promise<Admission | 'w
   return Promise.race([admission, new Promise<'waiting'>((resolve) => setImmediate(() => resolve('waiting')))]);
 }
 
-const admitted = (requestsLeft: number, tokensLeft = 1000): AdmissionBucketsResult => ({ refusedBy: 'none', requestsLeft, tokensLeft });
+const admitted = (requestsLeft: number, tokensLeft = 1000, requestsTaken = 1): AdmissionBucketsResult => ({ refusedBy: 'none', requestsLeft, tokensLeft, requestsTaken });
 
 describe('AdmissionService early admission (Redis round trip overlapping the work)', () => {
   let buckets: ManualBuckets;
@@ -188,5 +190,74 @@ describe('AdmissionService early admission (Redis round trip overlapping the wor
     expect(await settledNow(waiting)).toBe('waiting');
     held[0].finish(0);
     expect(await settledNow(waiting)).not.toBe('waiting');
+  });
+});
+
+describe('AdmissionService requests taken ahead (no Redis round trip per request)', () => {
+  const big = { ...config, defaultRequestsPerMinute: 600, defaultMaxConcurrent: 100 } as GatewayConfig;
+  const want = Math.min(PREPAID_MAX, Math.floor(600 * PREPAID_SHARE));
+  let buckets: ManualBuckets;
+  let clock: ManualClock;
+  let admission: AdmissionService;
+
+  beforeEach(() => {
+    buckets = new ManualBuckets();
+    clock = new ManualClock();
+    admission = new AdmissionService(big, buckets as unknown as TokenBucketRepository, clock);
+  });
+
+  /** The first admission of team a, answered with `want` requests taken. */
+  async function firstAnswered(tokensLeft = 100_000): Promise<void> {
+    const first = admission.admit(team('a'), 'm');
+    expect(await settledNow(first)).toBe('waiting');
+    expect(buckets.wants).toEqual([want]);
+    buckets.answer(admitted(500, tokensLeft, want));
+    (await first).finish(0);
+  }
+
+  it('admits the next requests from the ones taken ahead, topping up in the background once half are used', async () => {
+    await firstAnswered();
+    for (let i = 1; i < want; i++) {
+      const next = await settledNow(admission.admit(team('a'), 'm'));
+      expect(next).not.toBe('waiting');
+      await (next as Admission).confirmed;
+      (next as Admission).finish(0);
+      // want - 1 were left after the first; the top-up goes out when fewer than half remain, once.
+      expect(buckets.pending).toHaveLength(want - 1 - i < want / 2 ? 1 : 0);
+    }
+    buckets.answer(admitted(480, 100_000, want));
+    await settledNow(Promise.resolve({} as Admission));
+    for (let i = 0; i < want; i++) expect(await settledNow(admission.admit(team('a'), 'm'))).not.toBe('waiting');
+    expect(buckets.wants.length).toBeLessThanOrEqual(3);
+  });
+
+  it('drops requests taken ahead once HEADROOM_TRUST_MS passed since the answer', async () => {
+    await firstAnswered();
+    clock.at += HEADROOM_TRUST_MS + 1;
+    expect(await settledNow(admission.admit(team('a'), 'm'))).toBe('waiting');
+  });
+
+  it('uses none taken ahead while the tokens bucket is known to be spent (charges not sent yet count)', async () => {
+    await firstAnswered(50);
+    const one = (await settledNow(admission.admit(team('a'), 'm'))) as Admission;
+    one.finish(60);
+    expect(await settledNow(admission.admit(team('a'), 'm'))).toBe('waiting');
+  });
+
+  it('goes by the tokens level a sent charge reports, after the charge left the unsent ones', async () => {
+    const charged = new ManualBuckets();
+    charged.take = async () => ({ allowed: true, level: -40, retryAfterMs: 0 });
+    const service = new AdmissionService(big, charged as unknown as TokenBucketRepository, clock);
+    const first = service.admit(team('a'), 'm');
+    charged.answer(admitted(500, 50, want));
+    (await first).finish(90);
+    await service.flushDebits();
+    expect(await settledNow(service.admit(team('a'), 'm'))).toBe('waiting');
+  });
+
+  it('takes none ahead for a team whose limit is small (every request asks Redis)', async () => {
+    const small = new AdmissionService({ ...big, defaultRequestsPerMinute: 40 } as GatewayConfig, buckets as unknown as TokenBucketRepository, clock);
+    void small.admit(team('s'), 'm');
+    expect(buckets.wants).toEqual([1]);
   });
 });

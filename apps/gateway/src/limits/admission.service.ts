@@ -38,10 +38,25 @@ export const DEBIT_FLUSH_MS = 250;
  * round trip then overlaps the worker's prefill instead of adding to it). Only
  * while that answer left more requests than this gateway has unanswered
  * admissions for the team, and more tokens than its charges not sent yet:
- * near a limit every request waits for Redis as before. A request Redis refuses still gets its 429 and its worker
- * call is cancelled; its cost is a prefill cut short.
+ * near a limit every request waits for Redis as before. A request Redis
+ * refuses still gets its 429 and its worker call is cancelled; its cost is a
+ * prefill cut short. Requests paid for ahead (PREPAID_SHARE) are usable for
+ * this long after the answer that took them, too.
  */
 export const HEADROOM_TRUST_MS = 1_000;
+
+/**
+ * Requests an admission takes from the requests bucket ahead, as a share of
+ * the team's requests per minute (at most PREPAID_MAX, at least 1 = none
+ * ahead). Those are taken in Redis like any other, so the per-minute limit
+ * holds across gateway replicas; this gateway then admits that many later
+ * requests of the team without a Redis round trip each, and tops the supply
+ * up in the background when half is used. Ones not used within
+ * HEADROOM_TRUST_MS are dropped: the team loses at most this share of a
+ * minute's requests, never exceeds it.
+ */
+export const PREPAID_SHARE = 1 / 50;
+export const PREPAID_MAX = 16;
 /** Bound on remembered team headroom entries (memory stays bounded whatever the number of teams). */
 const HEADROOM_MAX = 10_000;
 
@@ -51,6 +66,10 @@ interface Headroom {
   tokensLeft: number;
   /** Admissions sent to Redis and not answered yet. */
   unanswered: number;
+  /** Requests taken in Redis ahead and not used yet (valid while `at` is within HEADROOM_TRUST_MS). */
+  prepaid: number;
+  /** A background top-up of `prepaid` is under way. */
+  toppingUp: boolean;
 }
 
 /**
@@ -64,7 +83,7 @@ interface Headroom {
 export class AdmissionService implements BeforeApplicationShutdown {
   private readonly queues = new Map<string, WaitQueue>();
   /** Token charges not yet sent, by bucket key (summed: the bucket's floor makes that equal to one by one). */
-  private readonly debits = new Map<string, { bucket: BucketSpec; tokens: number }>();
+  private readonly debits = new Map<string, { bucket: BucketSpec; tokens: number; teamId: string }>();
   private debitTimer?: NodeJS.Timeout;
   /** Per team: what Redis's last admission answer left, and admissions still unanswered. */
   private readonly headroom = new Map<string, Headroom>();
@@ -88,6 +107,13 @@ export class AdmissionService implements BeforeApplicationShutdown {
     const limits = this.limitsOf(team);
     const now = this.clock.now();
     const tokenBucket = { key: this.tokenBucketKey(team.id), perMinute: limits.tokensPerMinute };
+    const paid = !signal?.aborted && this.hasPrepaid(team.id, now) ? this.queueFor(team.id, model, limits).tryAcquire() : undefined;
+    if (paid) {
+      const entry = this.headroomOf(team.id);
+      entry.prepaid--;
+      this.topUp(team.id, limits, tokenBucket, now);
+      return this.granted(paid, team.id, model, tokenBucket, Promise.resolve(), false);
+    }
     const early = !signal?.aborted && this.hasHeadroom(team.id, now) ? this.queueFor(team.id, model, limits).tryAcquire() : undefined;
     // Issued in the same tick as the admission: one auto-pipelined write, charges first.
     void this.flushDebits();
@@ -114,28 +140,59 @@ export class AdmissionService implements BeforeApplicationShutdown {
     };
   }
 
-  /** Both buckets in one Redis call; rejects with the 429 when one refuses. Records the headroom left. */
-  private async askBuckets(teamId: string, limits: ResolvedLimits, tokenBucket: BucketSpec, now: number): Promise<void> {
+  /**
+   * Both buckets in one Redis call; rejects with the 429 when one refuses.
+   * Records the headroom left, and the requests taken beyond the one asked
+   * for (all of them for a top-up, `forRequest` false) as prepaid.
+   */
+  private async askBuckets(teamId: string, limits: ResolvedLimits, tokenBucket: BucketSpec, now: number, forRequest = true): Promise<void> {
     const entry = this.headroomOf(teamId);
     entry.unanswered++;
     let buckets: AdmissionBucketsResult;
     try {
-      buckets = await this.buckets.admit({ key: `tessera:rl:${teamId}:requests`, perMinute: limits.requestsPerMinute }, tokenBucket, now);
+      const requestsBucket = { key: `tessera:rl:${teamId}:requests`, perMinute: limits.requestsPerMinute };
+      buckets = await this.buckets.admit(requestsBucket, tokenBucket, now, this.prepaidWant(limits));
     } catch (err) {
       entry.unanswered--;
       entry.requestsLeft = 0; // unknown again: the next request waits for Redis
       throw err;
     }
     entry.unanswered--;
+    if (now - entry.at > HEADROOM_TRUST_MS) entry.prepaid = 0; // the old supply expired
     entry.at = now;
     entry.requestsLeft = buckets.refusedBy === 'none' ? buckets.requestsLeft : 0;
     entry.tokensLeft = buckets.refusedBy === 'none' ? buckets.tokensLeft : 0;
+    if (buckets.refusedBy === 'none') entry.prepaid += buckets.requestsTaken - (forRequest ? 1 : 0);
     if (buckets.refusedBy === 'requests') {
       throw new ApiError(ErrorCode.RateLimited, `Rate limit reached: ${limits.requestsPerMinute} requests per minute for team '${teamId}'. Retry after the Retry-After delay.`, null, buckets.retryAfterMs / 1000);
     }
     if (buckets.refusedBy === 'tokens') {
       throw new ApiError(ErrorCode.RateLimited, `Rate limit reached: ${limits.tokensPerMinute} tokens per minute for team '${teamId}'. Retry after the Retry-After delay.`, null, buckets.retryAfterMs / 1000);
     }
+  }
+
+  /** Requests one admission takes (1 = none ahead). */
+  private prepaidWant(limits: ResolvedLimits): number {
+    return Math.max(1, Math.min(PREPAID_MAX, Math.floor(limits.requestsPerMinute * PREPAID_SHARE)));
+  }
+
+  /** True when a request taken ahead is left, recently enough, and the tokens bucket is not known to be spent. */
+  private hasPrepaid(teamId: string, now: number): boolean {
+    const entry = this.headroom.get(teamId);
+    if (!entry || entry.prepaid < 1 || now - entry.at > HEADROOM_TRUST_MS) return false;
+    const unsentCharge = this.debits.get(this.tokenBucketKey(teamId))?.tokens ?? 0;
+    return entry.tokensLeft - unsentCharge >= 1;
+  }
+
+  /** Takes more requests ahead in the background once half the supply is used (one top-up at a time). */
+  private topUp(teamId: string, limits: ResolvedLimits, tokenBucket: BucketSpec, now: number): void {
+    const entry = this.headroomOf(teamId);
+    if (entry.toppingUp || entry.prepaid >= this.prepaidWant(limits) / 2) return;
+    entry.toppingUp = true;
+    void this.flushDebits();
+    this.askBuckets(teamId, limits, tokenBucket, now, false)
+      .catch(() => undefined) // a refusal or an error leaves no supply: the next requests ask Redis themselves
+      .finally(() => (entry.toppingUp = false));
   }
 
   /** True when Redis's recent answer leaves room for this request besides every one still unanswered. */
@@ -150,7 +207,7 @@ export class AdmissionService implements BeforeApplicationShutdown {
     let entry = this.headroom.get(teamId);
     if (!entry) {
       if (this.headroom.size >= HEADROOM_MAX) this.dropIdleHeadroom();
-      entry = { at: 0, requestsLeft: 0, tokensLeft: 0, unanswered: 0 };
+      entry = { at: 0, requestsLeft: 0, tokensLeft: 0, unanswered: 0, prepaid: 0, toppingUp: false };
       this.headroom.set(teamId, entry);
     }
     return entry;
@@ -158,7 +215,7 @@ export class AdmissionService implements BeforeApplicationShutdown {
 
   /** Forgets teams with nothing unanswered (their entry only lets requests skip a wait). */
   private dropIdleHeadroom(): void {
-    for (const [id, entry] of this.headroom) if (entry.unanswered === 0) this.headroom.delete(id);
+    for (const [id, entry] of this.headroom) if (entry.unanswered === 0 && entry.prepaid === 0) this.headroom.delete(id);
   }
 
   private finish(release: Release, teamId: string, model: string, bucket: BucketSpec, tokensUsed: number): void {
@@ -166,7 +223,7 @@ export class AdmissionService implements BeforeApplicationShutdown {
     const key = this.queueKey(teamId, model);
     if (this.queues.get(key)?.idle) this.queues.delete(key);
     // The response must not wait on accounting.
-    if (tokensUsed > 0) this.queueDebit(bucket, tokensUsed);
+    if (tokensUsed > 0) this.queueDebit(teamId, bucket, tokensUsed);
   }
 
   /** Sends the token charges still held (also at shutdown, before Redis closes). */
@@ -175,7 +232,16 @@ export class AdmissionService implements BeforeApplicationShutdown {
     this.debitTimer = undefined;
     if (this.debits.size === 0) return Promise.resolve();
     const now = this.clock.now();
-    const sent = [...this.debits.values()].map(({ bucket, tokens }) => this.buckets.take(bucket, 0, tokens, now).catch(() => undefined));
+    const sent = [...this.debits.values()].map(({ bucket, tokens, teamId }) =>
+      this.buckets.take(bucket, 0, tokens, now).then(
+        // The charge's answer is the tokens bucket as it is now: later early or prepaid admissions go by it.
+        (result) => {
+          const entry = this.headroom.get(teamId);
+          if (entry) entry.tokensLeft = result.level;
+        },
+        () => undefined,
+      ),
+    );
     this.debits.clear();
     return Promise.all(sent).then(() => undefined);
   }
@@ -184,13 +250,13 @@ export class AdmissionService implements BeforeApplicationShutdown {
     await this.flushDebits();
   }
 
-  private queueDebit(bucket: BucketSpec, tokens: number): void {
+  private queueDebit(teamId: string, bucket: BucketSpec, tokens: number): void {
     const pending = this.debits.get(bucket.key);
     if (pending) {
       pending.tokens += tokens;
       pending.bucket = bucket;
     } else {
-      this.debits.set(bucket.key, { bucket, tokens });
+      this.debits.set(bucket.key, { bucket, tokens, teamId });
     }
     this.debitTimer ??= setTimeout(() => void this.flushDebits(), DEBIT_FLUSH_MS);
   }

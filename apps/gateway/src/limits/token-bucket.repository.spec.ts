@@ -30,7 +30,7 @@ describe('TokenBucketRepository.admit (both buckets in one Lua call)', () => {
     if (!r.allowed) return { refusedBy: 'requests', retryAfterMs: r.retryAfterMs };
     const t = await buckets.take(tokens, 1, 0, now);
     if (!t.allowed) return { refusedBy: 'tokens', retryAfterMs: t.retryAfterMs };
-    return { refusedBy: 'none', requestsLeft: r.level, tokensLeft: t.level };
+    return { refusedBy: 'none', requestsLeft: r.level, tokensLeft: t.level, requestsTaken: 1 };
   }
 
   const state = async (key: string) => {
@@ -66,6 +66,19 @@ describe('TokenBucketRepository.admit (both buckets in one Lua call)', () => {
     }
     // The sequence went through every outcome, so each branch was compared.
     expect([...seen].sort()).toEqual(['none', 'requests', 'tokens']);
+  });
+
+  it('takes up to `want` requests ahead when both buckets allow, as many as the requests bucket holds, and only 1 on a tokens refusal', async () => {
+    const req = spec('w:req', 10);
+    const tok = spec('w:tok', 60);
+    const now = 7_000_000;
+    expect(await buckets.admit(req, tok, now, 4)).toEqual({ refusedBy: 'none', requestsLeft: 6, tokensLeft: 60, requestsTaken: 4 });
+    expect(await buckets.admit(req, tok, now, 4)).toEqual({ refusedBy: 'none', requestsLeft: 2, tokensLeft: 60, requestsTaken: 4 });
+    expect(await buckets.admit(req, tok, now, 4)).toEqual({ refusedBy: 'none', requestsLeft: 0, tokensLeft: 60, requestsTaken: 2 });
+    expect(await buckets.admit(req, tok, now, 4)).toEqual({ refusedBy: 'requests', retryAfterMs: 6_000 });
+    await buckets.take(tok, 0, 120, now + 12_000); // 60 tokens of debt; 2 requests refilled
+    expect(await buckets.admit(req, tok, now + 12_000, 4)).toMatchObject({ refusedBy: 'tokens' });
+    expect(await redis.hget(req.key, 'level')).toBe('1');
   });
 
   it('a request refused for tokens still spent its request; one refused for requests leaves the tokens bucket alone', async () => {

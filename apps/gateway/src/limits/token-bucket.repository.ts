@@ -21,12 +21,12 @@ export interface BucketResult {
  * admitted, what both buckets held right after it.
  */
 export type AdmissionBucketsResult =
-  | { refusedBy: 'none'; requestsLeft: number; tokensLeft: number }
+  | { refusedBy: 'none'; requestsLeft: number; tokensLeft: number; requestsTaken: number }
   | { refusedBy: 'requests' | 'tokens'; retryAfterMs: number };
 
 type BucketRedis = Redis & {
   tesseraTokenBucket(key: string, capacity: number, rate: number, need: number, cost: number, now: number): Promise<[number, string, number]>;
-  tesseraAdmissionBuckets(requestsKey: string, tokensKey: string, ...args: number[]): Promise<[number, number, string?, string?]>;
+  tesseraAdmissionBuckets(requestsKey: string, tokensKey: string, ...args: number[]): Promise<[number, number, string?, string?, number?]>;
 };
 
 const REFUSED_BY = ['none', 'requests', 'tokens'] as const;
@@ -51,10 +51,11 @@ export class TokenBucketRepository {
 
   /**
    * A request's admission in one round trip: take(requests, 1, 1), then, only
-   * if allowed, take(tokens, 1, 0); the same effects as those two calls.
+   * if allowed, take(tokens, 1, 0); the same effects as those two calls. When
+   * admitted, up to `want` - 1 more requests are taken ahead (see ADMISSION_BUCKETS_LUA).
    */
-  async admit(requests: BucketSpec, tokens: BucketSpec, now: number): Promise<AdmissionBucketsResult> {
-    const [refused, wait, requestsLeft, tokensLeft] = await this.redis.tesseraAdmissionBuckets(
+  async admit(requests: BucketSpec, tokens: BucketSpec, now: number, want = 1): Promise<AdmissionBucketsResult> {
+    const [refused, wait, requestsLeft, tokensLeft, requestsTaken] = await this.redis.tesseraAdmissionBuckets(
       requests.key,
       tokens.key,
       requests.perMinute,
@@ -62,8 +63,10 @@ export class TokenBucketRepository {
       tokens.perMinute,
       tokens.perMinute / 60_000,
       now,
+      want,
     );
     const refusedBy = REFUSED_BY[refused];
-    return refusedBy === 'none' ? { refusedBy, requestsLeft: Number(requestsLeft), tokensLeft: Number(tokensLeft) } : { refusedBy, retryAfterMs: Number(wait) };
+    if (refusedBy !== 'none') return { refusedBy, retryAfterMs: Number(wait) };
+    return { refusedBy, requestsLeft: Number(requestsLeft), tokensLeft: Number(tokensLeft), requestsTaken: Number(requestsTaken) };
   }
 }
