@@ -18,7 +18,7 @@ export interface GatewayConfig {
   queueWaitTimeoutMs: number;
   /** A replica whose heartbeat is older than this is treated as gone. */
   replicaStaleMs: number;
-  /** How long a registry read is reused before Redis is asked again. */
+  /** Period of the registry snapshot's re-reads (a request never routes on one older than twice this); 0 = read per request. */
   registryCacheMs: number;
   /** Characters of the prompt that decide prefix affinity. */
   affinityChars: number;
