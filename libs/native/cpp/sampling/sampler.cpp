@@ -4,19 +4,12 @@
 #include <cmath>
 #include <limits>
 
+#include "sampling/log_sum_exp.h"
 #include "sampling/rng.h"
 
 namespace tessera {
 
 namespace {
-
-double log_sum_exp(const float* x, int32_t n) {
-  float max = -std::numeric_limits<float>::infinity();
-  for (int32_t i = 0; i < n; ++i) max = std::max(max, x[i]);
-  double sum = 0.0;
-  for (int32_t i = 0; i < n; ++i) sum += std::exp(static_cast<double>(x[i]) - max);
-  return max + std::log(sum);
-}
 
 // The k largest entries of x, best first; ties go to the lower id.
 void top_ids(const float* x, int32_t n, int32_t k, std::vector<int32_t>& ids) {
@@ -51,11 +44,12 @@ double top_p_head(const float* x, int32_t n, float top_p, std::vector<int32_t>& 
   }
 }
 
+bool has_penalties(const SamplingParams& p, int64_t n_history) {
+  return n_history > 0 && (p.repetition_penalty != 1.0f || p.presence_penalty != 0.0f || p.frequency_penalty != 0.0f);
+}
+
 void apply_penalties(float* x, int32_t n_vocab, const SamplingParams& p, const int32_t* history, int64_t n_history,
                      std::vector<int32_t>& sorted) {
-  if (n_history == 0 || (p.repetition_penalty == 1.0f && p.presence_penalty == 0.0f && p.frequency_penalty == 0.0f)) {
-    return;
-  }
   sorted.assign(history, history + n_history);
   std::sort(sorted.begin(), sorted.end());
   for (size_t i = 0; i < sorted.size();) {
@@ -79,10 +73,25 @@ int32_t argmax(const float* x, int32_t n) {
   return best;
 }
 
-// Draws from softmax(x / temperature) restricted by top-k, top-p, min-p.
-int32_t draw(float* x, int32_t n, const SamplingParams& p, std::vector<int32_t>& ids, std::vector<double>& probs) {
+// argmax(x) when `max` is x's maximum ignoring NaN (as log_sum_exp reports
+// it): the first entry equal to it. Same answer as argmax, NaN rows included:
+// argmax keeps entry 0 when it is NaN, and when nothing equals max (all NaN).
+int32_t first_max(const float* x, int32_t n, float max) {
+  if (std::isnan(x[0])) return 0;
+  for (int32_t i = 0; i < n; ++i) {
+    if (x[i] == max) return i;
+  }
+  return 0;
+}
+
+// Draws from softmax(src / temperature) restricted by top-k, top-p, min-p.
+// The scaled logits go to `work` (src may be work itself).
+int32_t draw(const float* src, int32_t n, const SamplingParams& p, std::vector<float>& work, std::vector<int32_t>& ids,
+             std::vector<double>& probs) {
   const float inv_t = 1.0f / p.temperature;
-  for (int32_t i = 0; i < n; ++i) x[i] *= inv_t;
+  work.resize(n);  // no reallocation when src is work: it already holds n
+  float* x = work.data();
+  for (int32_t i = 0; i < n; ++i) x[i] = src[i] * inv_t;
   // Top-k and top-p need candidates best first; otherwise every token is a
   // candidate in id order and nothing is sorted.
   const int32_t k = (p.top_k > 0 && p.top_k < n) ? p.top_k : n;
@@ -139,14 +148,24 @@ int32_t draw(float* x, int32_t n, const SamplingParams& p, std::vector<int32_t>&
 SampleResult sample_row(const float* logits, int32_t n_vocab, const SamplingParams& p, const int32_t* history,
                         int64_t n_history, SamplerScratch& s) {
   SampleResult r;
-  const double lse = log_sum_exp(logits, n_vocab);
+  float max;
+  const double lse = log_sum_exp(logits, n_vocab, &max);
   if (p.top_logprobs > 0) {
     top_ids(logits, n_vocab, p.top_logprobs, s.ids);
     for (int32_t id : s.ids) r.top.emplace_back(id, static_cast<float>(logits[id] - lse));
   }
-  s.work.assign(logits, logits + n_vocab);
-  apply_penalties(s.work.data(), n_vocab, p, history, n_history, s.history);
-  r.token = p.temperature <= 0.0f ? argmax(s.work.data(), n_vocab) : draw(s.work.data(), n_vocab, p, s.ids, s.probs);
+  // The raw logits are read in place; only penalties need a modified copy.
+  const bool penalised = has_penalties(p, n_history);
+  if (penalised) {
+    s.work.assign(logits, logits + n_vocab);
+    apply_penalties(s.work.data(), n_vocab, p, history, n_history, s.history);
+  }
+  const float* x = penalised ? s.work.data() : logits;
+  if (p.temperature <= 0.0f) {
+    r.token = penalised ? argmax(x, n_vocab) : first_max(logits, n_vocab, max);
+  } else {
+    r.token = draw(x, n_vocab, p, s.work, s.ids, s.probs);
+  }
   r.logprob = static_cast<float>(logits[r.token] - lse);
   return r;
 }

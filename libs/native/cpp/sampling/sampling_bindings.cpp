@@ -4,7 +4,9 @@
 // params: 8 floats per row (temperature, topK, topP, minP, repetition,
 // presence, frequency, topLogprobs); rng: 3 uint32 per row (seed high, seed
 // low, step). The TS wrapper (libs/engine/src/runtime/sampling.ts) validates
-// and packs; this file copies the inputs and runs off the JS thread.
+// and packs; this file copies the small inputs, reads the logits in place
+// (holding a reference to their array until the work is done; the caller must
+// not modify them before the promise settles) and runs off the JS thread.
 #include <napi.h>
 
 #include <algorithm>
@@ -24,7 +26,11 @@ constexpr int kParamsPerRow = 8;
 constexpr int kRngPerRow = 3;
 
 struct SampleJob {
-  std::vector<float> logits;
+  // The caller's logits, read in place off the JS thread; the reference keeps
+  // their buffer alive until the worker is destroyed (on the JS thread).
+  Napi::ObjectReference logits_ref;
+  const float* logits = nullptr;
+  size_t n_logits = 0;
   int32_t n_vocab = 0;
   std::vector<SamplingParams> params;
   std::vector<int32_t> history;
@@ -45,11 +51,23 @@ bool read_typed(Napi::Env env, Napi::Object o, const char* key, napi_typedarray_
   return true;
 }
 
+bool read_logits(Napi::Env env, Napi::Object o, SampleJob* job) {
+  Napi::Value v = o.Get("logits");
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw_coded(env, "EINVAL", "sample: logits has the wrong type");
+    return false;
+  }
+  Napi::Float32Array a = v.As<Napi::Float32Array>();
+  job->logits = a.Data();
+  job->n_logits = a.ElementLength();
+  job->logits_ref = Napi::Persistent(a.As<Napi::Object>());
+  return true;
+}
+
 bool parse(Napi::Env env, Napi::Object o, SampleJob* job) {
   std::vector<float> params;
   std::vector<uint32_t> rng;
-  if (!read_typed(env, o, "logits", napi_float32_array, &job->logits) ||
-      !read_typed(env, o, "params", napi_float32_array, &params) ||
+  if (!read_logits(env, o, job) || !read_typed(env, o, "params", napi_float32_array, &params) ||
       !read_typed(env, o, "rng", napi_uint32_array, &rng) ||
       !read_typed(env, o, "history", napi_int32_array, &job->history) ||
       !read_typed(env, o, "historyStarts", napi_int32_array, &job->history_starts)) {
@@ -58,12 +76,12 @@ bool parse(Napi::Env env, Napi::Object o, SampleJob* job) {
   Napi::Value nv = o.Get("nVocab");
   const double n_vocab = nv.IsNumber() ? nv.As<Napi::Number>().DoubleValue() : -1;
   if (!(n_vocab >= 1 && n_vocab <= (1 << 30)) || std::floor(n_vocab) != n_vocab ||
-      job->logits.size() % static_cast<size_t>(n_vocab) != 0) {
+      job->n_logits % static_cast<size_t>(n_vocab) != 0) {
     throw_coded(env, "EINVAL", "sample: nVocab must be a positive integer dividing logits.length");
     return false;
   }
   job->n_vocab = static_cast<int32_t>(n_vocab);
-  const size_t rows = job->logits.size() / job->n_vocab;
+  const size_t rows = job->n_logits / job->n_vocab;
   if (params.size() != rows * kParamsPerRow || rng.size() != rows * kRngPerRow ||
       job->history_starts.size() != rows + 1) {
     throw_coded(env, "EINVAL", "sample: params, rng and historyStarts must match the number of logit rows");
@@ -110,7 +128,7 @@ class SampleWorker : public Napi::AsyncWorker {
     job_.results.resize(rows);
     for (size_t r = 0; r < rows; ++r) {
       const int32_t h0 = job_.history_starts[r];
-      job_.results[r] = sample_row(job_.logits.data() + r * job_.n_vocab, job_.n_vocab, job_.params[r],
+      job_.results[r] = sample_row(job_.logits + r * job_.n_vocab, job_.n_vocab, job_.params[r],
                                    job_.history.data() + h0, job_.history_starts[r + 1] - h0, scratch);
     }
   }
