@@ -104,6 +104,13 @@ function adversarialRows(): [string, Float32Array][] {
   ];
 }
 
+/** The k largest entries' ids, best first, ties to the lower id. */
+function bestIds(x: Float32Array, k: number): number[] {
+  const ids = Array.from(x, (_, i) => i);
+  ids.sort((a, b) => x[b] - x[a] || a - b);
+  return ids.slice(0, k);
+}
+
 /** The largest error in float steps, and in absolute terms where the reference is below 64 in size. */
 function compare(got: Float32Array | number[], want: Float64Array): { ulps: number; abs: number } {
   let ulps = 0;
@@ -146,6 +153,7 @@ describe('native sampler log-probabilities', () => {
         rows.forEach((row, r) => {
           const want = logSoftmax(row);
           const ids = Array.from(out.topTokens.subarray(r * 8, r * 8 + 8));
+          expect(ids).toEqual(bestIds(row, 8));
           const err = compare(
             ids.map((_, j) => out.topLogprobs[r * 8 + j]),
             Float64Array.from(ids, (t) => want[t]),
@@ -181,6 +189,7 @@ describe('native sampler picks', () => {
   tied[17] = 4;
   tied[400] = 4;
   tied[999] = 4;
+  const wide = gaussian(4096, 32, 3);
   const cases: [string, Row][] = [
     ['greedy', { logits, params: greedy() }],
     ['greedy, ties go to the lowest id', { logits: tied, params: greedy() }],
@@ -191,7 +200,15 @@ describe('native sampler picks', () => {
     ['temperature 1.2, top-p 0.9', { logits, params: [1.2, 0, 0.9, 0, 1, 0, 0, 0], seed: 11, step: 8 }],
     ['temperature 1, min-p 0.05', { logits, params: [1, 0, 1, 0.05, 1, 0, 0, 0], seed: 12, step: 2 }],
     ['temperature 0.9 with penalties', { logits, params: [0.9, 0, 0.95, 0, 1.1, 0.3, 0.1, 0], seed: 13, step: 5, history: [1, 2, 3] }],
+    ['4096 tokens, temperature 1, top-p 0.8', { logits: wide, params: [1, 0, 0.8, 0, 1, 0, 0, 0], seed: 14, step: 4 }],
+    ['4096 tokens, temperature 0.8, top-k 100', { logits: wide, params: [0.8, 100, 1, 0, 1, 0, 0, 0], seed: 15, step: 6 }],
   ];
+
+  it('report the best ids best first, ties to the lower id', async () => {
+    const row = Float32Array.from(gaussian(4096, 33, 2), (v) => Math.round(v * 4) / 4); // many ties
+    const out = await sample([{ logits: row, params: greedy(50) }]);
+    expect(Array.from(out.topTokens)).toEqual(bestIds(row, 50));
+  });
 
   for (const path of PATHS) {
     it(`are the recorded tokens on kernel path ${path}`, async () => {
@@ -203,4 +220,4 @@ describe('native sampler picks', () => {
 });
 
 // One per case above, in order.
-const RECORDED = [752, 17, 0, 752, 412, 570, 708, 752, 64];
+const RECORDED = [752, 17, 0, 752, 412, 570, 708, 752, 64, 2295, 3978];

@@ -13,10 +13,30 @@ namespace {
 
 // The k largest entries of x, best first; ties go to the lower id.
 void top_ids(const float* x, int32_t n, int32_t k, std::vector<int32_t>& ids) {
-  ids.resize(n);
-  for (int32_t i = 0; i < n; ++i) ids[i] = i;
   auto better = [x](int32_t a, int32_t b) { return x[a] > x[b] || (x[a] == x[b] && a < b); };
   k = std::min(k, n);
+  if (k > 0 && static_cast<int64_t>(k) * 8 <= n) {
+    // Few wanted (top logprobs, top-k, a top-p head): one pass keeping the k
+    // best in a heap whose front is the worst kept. Every later id is larger
+    // than the kept ones, so it gets in only by a strictly greater logit, and
+    // most entries cost one comparison. `better` being a strict total order,
+    // the result is the same as the selection below.
+    ids.resize(k);
+    for (int32_t i = 0; i < k; ++i) ids[i] = i;
+    std::make_heap(ids.begin(), ids.end(), better);
+    float worst = x[ids.front()];
+    for (int32_t i = k; i < n; ++i) {
+      if (!(x[i] > worst)) continue;
+      std::pop_heap(ids.begin(), ids.end(), better);
+      ids.back() = i;
+      std::push_heap(ids.begin(), ids.end(), better);
+      worst = x[ids.front()];
+    }
+    std::sort(ids.begin(), ids.end(), better);
+    return;
+  }
+  ids.resize(n);
+  for (int32_t i = 0; i < n; ++i) ids[i] = i;
   // `better` is a strict total order (ties by id), so selecting the k best
   // and sorting just them equals a partial sort, in linear time.
   if (k < n) std::nth_element(ids.begin(), ids.begin() + k, ids.end(), better);
