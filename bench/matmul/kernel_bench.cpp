@@ -6,7 +6,9 @@
 // and used in turn so that they stream from memory as a model's do.
 // Prints, per type and token count, the best of several runs: microseconds
 // per matrix and weight GB/s, for one thread.
-// usage: kernel_bench [TYPE ...]   (KB_NOPACK=1: never use packed weights)
+// usage: kernel_bench [TYPE ...]   (KB_NOPACK=1: never use packed weights;
+// KB_THREADS=2: chunks on the runtime's thread pool, GB/s of all threads;
+// KB_CHUNKS=1: those chunks on one thread)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +17,8 @@
 #include <vector>
 
 #include "matmul/matmul.h"
+#include "model/linear.h"
+#include "model/thread_pool.h"
 #include "quants/kernel_table.h"
 
 namespace tessera {
@@ -83,12 +87,29 @@ double run(const Shape& s, int64_t rows, int64_t cols, int ntok) {
     views.push_back(no_pack ? v : packed.back().view());
   }
   std::vector<float> y(static_cast<size_t>(ntok) * rows);
+  // KB_THREADS > 1: each matrix is cut into chunks as the runtime cuts it
+  // (Linear::chunks) and run on the runtime's thread pool.
+  // KB_CHUNKS=1: the same chunks on one thread.
+  const int threads = std::getenv("KB_THREADS") ? std::atoi(std::getenv("KB_THREADS")) : 1;
+  const bool chunked = threads > 1 || std::getenv("KB_CHUNKS") != nullptr;
+  ThreadPool pool(threads);
+  Linear linear(pool);
+  std::vector<RowChunk> chunks;
+  linear.chunks({&views[0]}, &chunks);
+  auto product = [&](const WeightView& v) {
+    if (!chunked) {
+      matmul_rows(v, xq.data(), ntok, xrow, y.data(), rows, 0, rows);
+      return;
+    }
+    pool.run(static_cast<int64_t>(chunks.size()), [&](int64_t c, int) {
+      matmul_rows(v, xq.data(), ntok, xrow, y.data(), rows, chunks[c].begin, chunks[c].end);
+    });
+  };
   double best = 1e9;
   for (int rep = 0; rep < 7; ++rep) {
     const int iters = copies * 4;
     const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < iters; ++i)
-      matmul_rows(views[i % copies], xq.data(), ntok, xrow, y.data(), rows, 0, rows);
+    for (int i = 0; i < iters; ++i) product(views[i % copies]);
     const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() / iters;
     best = us < best ? us : best;
   }

@@ -355,12 +355,14 @@ struct Blocks32Lanes {
 
   static void prepare(const uint8_t* const* rows, int ntok, int64_t nb, Prep* p) {
     if (ntok != 1) return;  // bigger passes use the sign trick instead
+    // vpdpbusd of ones with a block's activations gives its 8 lane sums.
     const auto* y = reinterpret_cast<const block_q8_0*>(rows[0]);
-    for (int64_t b = 0; b < nb; ++b)
-      for (int k = 0; k < 8; ++k) {
-        const int8_t* q = y[b].qs + 4 * k;
-        p->start[0][b][k] = -F::kOffset * (q[0] + q[1] + q[2] + q[3]);
-      }
+    const __m256i ones = _mm256_set1_epi8(1);
+    const __m256i offset = _mm256_set1_epi32(-F::kOffset);
+    for (int64_t b = 0; b < nb; ++b) {
+      const __m256i sums = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, load256(y[b].qs));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(p->start[0][b]), _mm256_mullo_epi32(sums, offset));
+    }
   }
 
   // Eight float accumulators per token: more than 2 tokens at once would
