@@ -54,8 +54,9 @@ void Linear::chunks(std::initializer_list<const WeightView*> weights, std::vecto
   // Chunks shrink as the region goes (a share of what is left, as in guided
   // self-scheduling), down to 16 rows: a region ends when its last chunk
   // does, so its last chunks must be short, while the first ones are long
-  // for fewer claims. No chunk is over ~64 KiB of weights.
-  constexpr int64_t kChunkBytes = 64 * 1024;
+  // for fewer claims and longer streams. No chunk is over ~256 KiB of
+  // weights (64 KiB was ~10% slower on the 49152-row output matrix).
+  constexpr int64_t kChunkBytes = 256 * 1024;
   const int64_t threads = pool_.size();
   int64_t left = total;
   int index = 0;
