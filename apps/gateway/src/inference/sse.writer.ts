@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { once } from 'node:events';
-import { describeForLog, toErrorResponse } from '../common/error-response';
+import { endEventStream, endEventStreamWithError, openEventStream } from '../common/event-stream';
 import { InferenceResult } from './inference-result';
 
 const logger = new Logger('SSE');
@@ -16,22 +16,15 @@ export async function sendInferenceResult(reply: FastifyReply, result: Inference
     await reply.status(200).send(result.body);
     return;
   }
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  const raw = openEventStream(reply);
   try {
     for await (const chunk of result.chunks) {
       if (raw.destroyed) return;
       if (!raw.write(`data: ${JSON.stringify(chunk)}\n\n`)) await Promise.race([once(raw, 'drain'), once(raw, 'close')]);
     }
-    raw.end('data: [DONE]\n\n');
+    endEventStream(raw);
   } catch (err) {
-    const response = toErrorResponse(err);
-    if (response.unexpected) logger.error(describeForLog(err));
-    if (!raw.destroyed) {
-      raw.write(`data: ${JSON.stringify(response.body)}\n\n`);
-      raw.end('data: [DONE]\n\n');
-    }
+    endEventStreamWithError(raw, err, logger);
   } finally {
     result.close();
   }

@@ -6,7 +6,7 @@
 
 import type { FastifyReply } from 'fastify';
 import { Logger } from '@nestjs/common';
-import { describeForLog, toErrorResponse } from '../common/error-response';
+import { endEventStream, endEventStreamWithError, openEventStream } from '../common/event-stream';
 
 export interface SweepEventOptions {
   readonly pollMs: number;
@@ -18,9 +18,7 @@ export const DEFAULT_SWEEP_EVENT_OPTIONS: SweepEventOptions = { pollMs: 250, hea
 const logger = new Logger('SweepEvents');
 
 export async function streamSweepEvents(reply: FastifyReply, read: () => Promise<{ readonly done: boolean }>, opts = DEFAULT_SWEEP_EVENT_OPTIONS): Promise<void> {
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  const raw = openEventStream(reply);
   const closed = new Promise<void>((resolve) => raw.once('close', resolve));
   let last = '';
   let lastWrite = Date.now();
@@ -40,13 +38,8 @@ export async function streamSweepEvents(reply: FastifyReply, read: () => Promise
       await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, opts.pollMs)))]);
       clearTimeout(timer);
     }
-    if (!raw.destroyed) raw.end('data: [DONE]\n\n');
+    endEventStream(raw);
   } catch (err) {
-    const response = toErrorResponse(err);
-    if (response.unexpected) logger.error(describeForLog(err));
-    if (!raw.destroyed) {
-      raw.write(`data: ${JSON.stringify(response.body)}\n\n`);
-      raw.end('data: [DONE]\n\n');
-    }
+    endEventStreamWithError(raw, err, logger);
   }
 }
