@@ -21,9 +21,14 @@ function isProgress(value: unknown): value is QuantJobProgress {
 }
 
 export async function snapshotJob(queue: Queue, jobId: string): Promise<JobSnapshot> {
+  // State first, then the job's fields: a job moves forward only (active ->
+  // completed/failed), so fields read after a finished state belong to that
+  // state. Read the other way round, a job fetched while active and found
+  // failed a moment later has no failedReason yet.
+  const phase = PHASE[await queue.getJobState(jobId)] ?? 'pending';
+  if (phase === 'pending') return { phase };
   const job: Job | undefined = await queue.getJob(jobId);
   if (!job) return { phase: 'pending' };
-  const phase = PHASE[await job.getState()] ?? 'pending';
   return {
     phase,
     ...(isProgress(job.progress) ? { progress: job.progress } : {}),

@@ -9,7 +9,7 @@ import { QuantizationsService } from './quantizations.service';
 
 /** The service over queues whose jobs are all gone (BullMQ retention), at a chosen time. */
 function serviceAt(now: number, storedReport?: SweepReport) {
-  const noJobs = { getJob: async () => undefined };
+  const noJobs = { getJob: async () => undefined, getJobState: async () => 'unknown' };
   const queues = { queues: { convert: noJobs, quantize: noJobs, evaluate: noJobs, report: noJobs } } as unknown as QuantizationQueues;
   const redis = { exists: async () => 0 } as unknown as Redis;
   const store = { readReport: async () => (storedReport ? JSON.stringify(storedReport) : undefined) } as unknown as ModelStore;
