@@ -269,13 +269,14 @@ struct Blocks32Packed {
 // (Q8_0: vector k; the 4-bit formats: the low nibbles of vector k are lane
 // k, the high nibbles lane 4 + k), so acc[k] holds lane k of the group's 8
 // rows and the final sums are vertical. The stored offset (+128, +16) is
-// removed exactly: with several tokens both multiply |w| by y with w's
-// sign (as the reference does); with one they start each lane at
-// -offset * (its activations' sum) and multiply the stored values as they
-// are, which is cheaper there (measured with bench/matmul/kernel_bench).
+// removed exactly: each lane starts at -offset * (its activations' sum),
+// prepared once per pass, and the stored values are multiplied as they are
+// (Q5_0 does so for one-token passes only; with several tokens it
+// multiplies |w| by y with w's sign, as the reference does). Either way
+// the integer lanes are the same.
 
-// Per-pass data of the lane kernels' one-token passes: each lane's offset term,
-// -offset * (sum of its 4 activations), per token and block.
+// Per-pass data of the lane kernels: each lane's offset term, -offset *
+// (sum of its 4 activations), per token and block.
 struct LanePrep {
   int32_t start[kMaxTokens][kMaxBlocks][8];
 };
@@ -287,25 +288,24 @@ LanePrep& lane_prep() {
 
 // Lane sums of one block for T tokens: lane(k, t, sum) receives lane k of
 // token t (8 rows). Q8_0: 8 quant vectors (stored + 128), one per lane.
-// A one-token pass multiplies the stored values as they are, each lane
-// starting at its prepared offset term (3 fewer operations per lane);
-// bigger passes multiply |w| by y with w's sign (nothing to prepare).
+// The stored values are multiplied as they are, each lane starting at its
+// prepared offset term: one vpdpbusd per lane and token, against four with
+// the sign trick (xor, abs and sign around it); the 128-token pass over a
+// 1536 x 576 matrix takes 0.7x the time (bench/matmul/kernel_bench).
+// kPrepareAll: offsets are prepared for passes of any size.
 struct Q8_0LaneSums {
   using Format = PackedQ8_0;
+  static constexpr bool kPrepareAll = true;
   template <int T, bool kPrepared, class Fn>
   static void sums(const uint8_t*, const uint8_t* quants, const int8_t* const* yqs, const int32_t* const* start,
                    Fn&& lane) {
-    const __m256i bias = _mm256_set1_epi8(static_cast<char>(0x80));
+    static_assert(kPrepared, "Q8_0 passes always have their offsets prepared");
+    #pragma GCC unroll 8
     for (int k = 0; k < 8; ++k) {
-      if constexpr (kPrepared) {
-        static_assert(T == 1, "offsets are prepared for one-token passes only");
-        lane(k, 0, _mm256_dpbusd_epi32(_mm256_set1_epi32(start[0][k]), load256(quants + 32 * k), bcast4(yqs[0] + 4 * k)));
-      } else {
-        const __m256i w = _mm256_xor_si256(load256(quants + 32 * k), bias);
-        const __m256i aw = _mm256_abs_epi8(w);
-        for (int t = 0; t < T; ++t)
-          lane(k, t, _mm256_dpbusd_epi32(_mm256_setzero_si256(), aw, _mm256_sign_epi8(bcast4(yqs[t] + 4 * k), w)));
-      }
+      const __m256i v = load256(quants + 32 * k);
+      #pragma GCC unroll 8
+      for (int t = 0; t < T; ++t)
+        lane(k, t, _mm256_dpbusd_epi32(_mm256_set1_epi32(start[t][k]), v, bcast4(yqs[t] + 4 * k)));
     }
   }
 };
@@ -318,11 +318,13 @@ struct Q8_0LaneSums {
 template <class Variant>
 struct NibbleLaneSums {
   using Format = PackedNibbles<Variant>;
+  static constexpr bool kPrepareAll = false;
   template <int T, bool kPrepared, class Fn>
   static void sums(const uint8_t* extra, const uint8_t* quants, const int8_t* const* yqs,
                    const int32_t* const* start, Fn&& lane) {
     const __m256i low = _mm256_set1_epi8(0x0F);
     const __m256i offset = _mm256_set1_epi8(static_cast<char>(Variant::kOffset));
+    #pragma GCC unroll 8
     for (int k = 0; k < 4; ++k) {
       const __m256i v = load256(quants + 32 * k);
       __m256i lo = _mm256_and_si256(v, low);
@@ -336,6 +338,7 @@ struct NibbleLaneSums {
         lo = _mm256_sub_epi8(lo, offset);
         hi = _mm256_sub_epi8(hi, offset);
         const __m256i alo = _mm256_abs_epi8(lo), ahi = _mm256_abs_epi8(hi);
+        #pragma GCC unroll 8
         for (int t = 0; t < T; ++t) {
           lane(k, t, _mm256_dpbusd_epi32(_mm256_setzero_si256(), alo, _mm256_sign_epi8(bcast4(yqs[t] + 4 * k), lo)));
           lane(4 + k, t, _mm256_dpbusd_epi32(_mm256_setzero_si256(), ahi, _mm256_sign_epi8(bcast4(yqs[t] + 16 + 4 * k), hi)));
@@ -354,14 +357,16 @@ struct Blocks32Lanes {
   static Prep& prep_storage() { return lane_prep(); }
 
   static void prepare(const uint8_t* const* rows, int ntok, int64_t nb, Prep* p) {
-    if (ntok != 1) return;  // bigger passes use the sign trick instead
+    if (ntok != 1 && !S::kPrepareAll) return;  // bigger passes use the sign trick instead
     // vpdpbusd of ones with a block's activations gives its 8 lane sums.
-    const auto* y = reinterpret_cast<const block_q8_0*>(rows[0]);
     const __m256i ones = _mm256_set1_epi8(1);
     const __m256i offset = _mm256_set1_epi32(-F::kOffset);
-    for (int64_t b = 0; b < nb; ++b) {
-      const __m256i sums = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, load256(y[b].qs));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(p->start[0][b]), _mm256_mullo_epi32(sums, offset));
+    for (int t = 0; t < ntok; ++t) {
+      const auto* y = reinterpret_cast<const block_q8_0*>(rows[t]);
+      for (int64_t b = 0; b < nb; ++b) {
+        const __m256i sums = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, load256(y[b].qs));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(p->start[t][b]), _mm256_mullo_epi32(sums, offset));
+      }
     }
   }
 
@@ -371,14 +376,15 @@ struct Blocks32Lanes {
   template <int T, bool kQuad>
   static void dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep& p,
                    __m256* out) {
-    // A one-token pass has its offsets prepared (see prepare()).
+    // One-token passes always have their offsets prepared (see prepare()).
+    constexpr bool kMany = S::kPrepareAll;
     if constexpr (T == 1) {
       dots_of<1, true>(group, nb, rows, p, 0, out);
     } else if constexpr (T == 2) {
-      dots_of<2, false>(group, nb, rows, p, 0, out);
+      dots_of<2, kMany>(group, nb, rows, p, 0, out);
     } else {
-      dots_of<2, false>(group, nb, rows, p, 0, out);
-      dots_of<T - 2, false>(group, nb, rows + 2, p, 2, out + 2);
+      dots_of<2, kMany>(group, nb, rows, p, 0, out);
+      dots_of<T - 2, kMany>(group, nb, rows + 2, p, 2, out + 2);
     }
   }
 
@@ -386,7 +392,9 @@ struct Blocks32Lanes {
   static void dots_of(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep& p, int t0,
                       __m256* out) {
     __m256 acc[T][8];
+    #pragma GCC unroll 8
     for (int t = 0; t < T; ++t)
+      #pragma GCC unroll 8
       for (int k = 0; k < 8; ++k) acc[t][k] = _mm256_setzero_ps();
     for (int64_t b = 0; b < nb; ++b) {
       const uint8_t* g = group + static_cast<size_t>(b) * kGroupBytes;
@@ -395,6 +403,7 @@ struct Blocks32Lanes {
       const int8_t* yqs[T];
       const int32_t* start[T];
       __m256 dd[T];
+      #pragma GCC unroll 8
       for (int t = 0; t < T; ++t) {
         const block_q8_0& y = reinterpret_cast<const block_q8_0*>(rows[t])[b];
         yqs[t] = y.qs;
