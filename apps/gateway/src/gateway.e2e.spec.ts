@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import Redis from 'ioredis';
 import { FakeWorker } from './test-utils/fake-worker';
 import { GatewayHarness, startGateway, TEST_ADMIN_KEY } from './test-utils/gateway-harness';
-import { freePort } from './test-utils/redis-server';
+import { freePort } from '@tessera/testing';
 import { workerRecord, writeWorkerRecord } from './test-utils/registry-writer';
 
 /**

@@ -13,7 +13,7 @@ import { GrpcWorkerClient } from './workers/grpc-worker.client';
 import { WorkerUnavailableError } from './workers/worker-client';
 import { GatewayHarness, startGateway, TEST_ADMIN_KEY } from './test-utils/gateway-harness';
 import { RealWorker } from './test-utils/real-worker';
-import { startTestRedis, TestRedis } from './test-utils/redis-server';
+import { startTestRedis, TestRedis } from '@tessera/testing';
 
 const MODEL = 'tiny-stack';
 const SOLO = 'tiny-solo';

@@ -13,7 +13,7 @@ import { hashFile } from '@tessera/store';
 import { QuantizerHarness, plan, startQuantizerHarness } from './test-utils/quantizer-harness';
 import { QuantizerProcess, spawnQuantizer } from './test-utils/quantizer-process';
 import { synthWithCli } from './test-utils/synth-with-cli';
-import { TestRedis, startTestRedis } from './test-utils/test-redis';
+import { TestRedis, startTestRedis } from '@tessera/testing';
 
 // 'small' (63 M parameters, 126 MB in F16) takes a few seconds to reach Q4_K_M
 // on one thread: long enough to kill it part-way, short enough for CI.

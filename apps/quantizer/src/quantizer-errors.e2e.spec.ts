@@ -12,7 +12,7 @@ import { synthGguf, synthHfModel } from '@tessera/convert';
 import { redisOptions } from './config/redis-options';
 import { QuantizerHarness, plan, startQuantizerHarness } from './test-utils/quantizer-harness';
 import { synthWithCli } from './test-utils/synth-with-cli';
-import { TestRedis, startTestRedis } from './test-utils/test-redis';
+import { TestRedis, startTestRedis } from '@tessera/testing';
 
 async function settled(queue: Queue, id: string, timeoutMs = 60_000): Promise<Job> {
   const until = Date.now() + timeoutMs;

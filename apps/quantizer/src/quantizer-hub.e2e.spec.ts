@@ -11,7 +11,7 @@ import { SweepReport, quantJobIds } from '@tessera/contracts';
 import { convertHfToGguf, synthGguf, synthHfModel } from '@tessera/convert';
 import { HubServer, startHubServer } from '../../../libs/store/src/test-utils/hub-server';
 import { QuantizerHarness, plan, startQuantizerHarness } from './test-utils/quantizer-harness';
-import { TestRedis, startTestRedis } from './test-utils/test-redis';
+import { TestRedis, startTestRedis } from '@tessera/testing';
 
 const sha256 = (p: string) => `sha256:${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
 

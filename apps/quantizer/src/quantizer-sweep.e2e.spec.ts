@@ -6,7 +6,7 @@ import { QuantQueue, SweepReport } from '@tessera/contracts';
 import { convertHfToGguf, synthHfModel } from '@tessera/convert';
 import { quantizeFile } from '@tessera/quant';
 import { QuantizerHarness, plan, startQuantizerHarness } from './test-utils/quantizer-harness';
-import { TestRedis, startTestRedis } from './test-utils/test-redis';
+import { TestRedis, startTestRedis } from '@tessera/testing';
 
 const sha256 = (p: string) => `sha256:${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
 

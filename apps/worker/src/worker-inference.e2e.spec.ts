@@ -8,7 +8,7 @@ import { parseWorkerRecord, workerKey, modelWorkersKey } from '@tessera/contract
 import { synthGguf } from '@tessera/convert';
 import { LlamaModel, openLocalEngine, type LocalEngine } from '@tessera/engine';
 import { finishedOf, InferenceTestClient, tokenIds, type GenerateEvent } from './test-utils/inference-client';
-import { freePort } from './test-utils/free-port';
+import { freePort } from '@tessera/testing';
 import { startRedis, type TestRedis } from './test-utils/redis-server';
 import { startWorker, type ReadyLine, type WorkerProcess } from './test-utils/worker-process';
 

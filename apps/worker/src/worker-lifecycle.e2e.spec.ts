@@ -6,7 +6,7 @@ import { status } from '@grpc/grpc-js';
 import { modelWorkersKey, parseWorkerRecord, workerKey } from '@tessera/contracts';
 import { synthGguf } from '@tessera/convert';
 import { finishedOf, InferenceTestClient, tokenIds } from './test-utils/inference-client';
-import { freePort } from './test-utils/free-port';
+import { freePort } from '@tessera/testing';
 import { startRedis, type TestRedis } from './test-utils/redis-server';
 import { spawnWorker, startWorker, type WorkerProcess } from './test-utils/worker-process';
 

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { startTestRedis, TestRedis } from '../test-utils/redis-server';
+import { startTestRedis, TestRedis } from '@tessera/testing';
 import { BucketSpec, TokenBucketRepository } from './token-bucket.repository';
 
 /**

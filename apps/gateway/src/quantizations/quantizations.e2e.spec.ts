@@ -7,7 +7,7 @@ import { QUANT_PRESET_NAMES } from '@tessera/contracts';
 import { convertHfToGguf, synthHfModel } from '@tessera/convert';
 import { quantizeFile } from '@tessera/quant';
 import { GatewayHarness, startGateway, TEST_ADMIN_KEY } from '../test-utils/gateway-harness';
-import { startTestRedis, TestRedis } from '../test-utils/redis-server';
+import { startTestRedis, TestRedis } from '@tessera/testing';
 import { startInProcessQuantizer } from './test-utils/in-process-quantizer';
 import { readSseEvents } from './test-utils/sse-reader';
 

@@ -1,4 +1,4 @@
-import { startTestRedis, TestRedis } from '../test-utils/redis-server';
+import { startTestRedis, TestRedis } from '@tessera/testing';
 import { createGatewayRedis } from './redis.module';
 
 describe('createGatewayRedis', () => {

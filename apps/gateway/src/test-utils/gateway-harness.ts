@@ -1,7 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createGatewayApp } from '../app.factory';
 import { GatewayConfig, loadGatewayConfig } from '../config/gateway.config';
-import { startTestRedis, TestRedis } from './redis-server';
+import { startTestRedis, TestRedis } from '@tessera/testing';
 
 export const TEST_ADMIN_KEY = 'tsk-test-admin-key-0123456789abcdef';
 

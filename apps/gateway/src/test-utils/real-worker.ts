@@ -1,5 +1,5 @@
 import { InferenceTestClient } from '../../../worker/src/test-utils/inference-client';
-import { freePort } from '../../../worker/src/test-utils/free-port';
+import { freePort } from '@tessera/testing';
 import { startWorker, type ReadyLine, type WorkerProcess } from '../../../worker/src/test-utils/worker-process';
 
 export interface RealWorkerOptions {

@@ -10,10 +10,10 @@ import { NestFactory } from '@nestjs/core';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { ConvertJobData, QUANT_JOB_DEFAULTS, QuantQueue, SweepPlan, quantJobIds } from '@tessera/contracts';
 import { ModelStore } from '@tessera/store';
+import { TestRedis, waitFor } from '@tessera/testing';
 import { QuantizerConfig, loadQuantizerConfig } from '../config/quantizer-config';
 import { redisOptions } from '../config/redis-options';
 import { QuantizerModule } from '../quantizer.module';
-import { TestRedis } from './test-redis';
 
 export interface QuantizerHarness {
   readonly config: QuantizerConfig;
@@ -56,16 +56,20 @@ export async function startQuantizerHarness(redis: TestRedis, env: Record<string
     app,
     submit: (plan) => queues.convert.add('convert', { plan } satisfies ConvertJobData, { ...QUANT_JOB_DEFAULTS, jobId: quantJobIds.convert(plan.sweepId) }),
     async waitForReport(sweepId, timeoutMs = 120_000) {
-      const until = Date.now() + timeoutMs;
-      for (;;) {
-        const convert = await queues.convert.getJob(quantJobIds.convert(sweepId));
-        if (convert && (await convert.getState()) === 'failed') return (await queues.convert.getJob(convert.id!))!;
-        const report = await queues.report.getJob(quantJobIds.report(sweepId));
-        const state = await report?.getState();
-        if (report && (state === 'completed' || state === 'failed')) return (await queues.report.getJob(report.id!))!;
-        if (Date.now() > until) throw new Error(`sweep ${sweepId} did not finish within ${timeoutMs} ms (convert: ${await convert?.getState()}, report: ${state})`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      let convertState: string | undefined;
+      let reportState: string | undefined;
+      return waitFor(
+        async () => {
+          const convert = await queues.convert.getJob(quantJobIds.convert(sweepId));
+          convertState = await convert?.getState();
+          if (convert && convertState === 'failed') return (await queues.convert.getJob(convert.id!))!;
+          const report = await queues.report.getJob(quantJobIds.report(sweepId));
+          reportState = await report?.getState();
+          if (report && (reportState === 'completed' || reportState === 'failed')) return (await queues.report.getJob(report.id!))!;
+          return undefined;
+        },
+        { timeoutMs, intervalMs: 100, what: `sweep ${sweepId} to finish`, details: () => `convert: ${convertState}, report: ${reportState}` },
+      );
     },
     events(queue) {
       const e = new QueueEvents(queue, { connection: connection(), prefix: config.queuePrefix });

@@ -1,0 +1,7 @@
+// Test-only helpers shared by the apps' specs and test-utils. Production code
+// never imports this package (see testing-stays-in-tests.spec.ts).
+export * from './testing-error';
+export * from './free-port';
+export * from './wait-for';
+export * from './watched-process';
+export * from './test-redis';
