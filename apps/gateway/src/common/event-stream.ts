@@ -17,6 +17,22 @@ export function openEventStream(reply: FastifyReply): ServerResponse {
   return raw;
 }
 
+/**
+ * Writes one event and puts it on the wire now. Node's ServerResponse corks
+ * the socket on each write until the next tick, so that a response's pieces
+ * leave in one packet; but when the write happens inside a promise chain, that
+ * tick comes only after every further event already at hand (the last token,
+ * the finish, the teardown) has been handled, and the first token waits for
+ * all of it. A stream wants each event out as soon as it exists: the time to
+ * the first token is what a streaming client measures. Returns write()'s
+ * answer (false: wait for 'drain').
+ */
+export function writeEvent(raw: ServerResponse, text: string): boolean {
+  const ok = raw.write(text);
+  if (raw.socket?.writableCorked) raw.socket.uncork();
+  return ok;
+}
+
 export function endEventStream(raw: ServerResponse): void {
   if (!raw.destroyed) raw.end('data: [DONE]\n\n');
 }
@@ -26,6 +42,6 @@ export function endEventStreamWithError(raw: ServerResponse, err: unknown, logge
   const response = toErrorResponse(err);
   if (response.unexpected) logger.error(describeForLog(err));
   if (raw.destroyed) return;
-  raw.write(`data: ${JSON.stringify(response.body)}\n\n`);
+  writeEvent(raw, `data: ${JSON.stringify(response.body)}\n\n`);
   raw.end('data: [DONE]\n\n');
 }

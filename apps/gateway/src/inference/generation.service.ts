@@ -31,6 +31,13 @@ export class ClientGoneError extends Error {
   }
 }
 
+/**
+ * The reason a worker call is aborted with once its generation is over. A
+ * constant: abort() without a reason builds a DOMException with a stack trace
+ * on every request, for nothing anyone reads.
+ */
+const CALL_RELEASED = new Error('the generation was released');
+
 interface Head {
   started?: StartedEvent;
   first: OutputEvent;
@@ -108,7 +115,7 @@ export class GenerationService {
       const events = this.workers.generate(replica.address, request, call.signal)[Symbol.asyncIterator]();
       const release = () => {
         signal.removeEventListener('abort', abortCall);
-        call.abort();
+        call.abort(CALL_RELEASED);
         done();
       };
       try {

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { once } from 'node:events';
-import { endEventStream, endEventStreamWithError, openEventStream } from '../common/event-stream';
+import { endEventStream, endEventStreamWithError, openEventStream, writeEvent } from '../common/event-stream';
 import { InferenceResult } from './inference-result';
 
 const logger = new Logger('SSE');
@@ -20,7 +20,7 @@ export async function sendInferenceResult(reply: FastifyReply, result: Inference
   try {
     for await (const chunk of result.chunks) {
       if (raw.destroyed) return;
-      if (!raw.write(`data: ${JSON.stringify(chunk)}\n\n`)) await Promise.race([once(raw, 'drain'), once(raw, 'close')]);
+      if (!writeEvent(raw, `data: ${JSON.stringify(chunk)}\n\n`)) await Promise.race([once(raw, 'drain'), once(raw, 'close')]);
     }
     endEventStream(raw);
   } catch (err) {

@@ -6,7 +6,7 @@
 
 import type { FastifyReply } from 'fastify';
 import { Logger } from '@nestjs/common';
-import { endEventStream, endEventStreamWithError, openEventStream } from '../common/event-stream';
+import { endEventStream, endEventStreamWithError, openEventStream, writeEvent } from '../common/event-stream';
 
 export interface SweepEventOptions {
   readonly pollMs: number;
@@ -27,10 +27,10 @@ export async function streamSweepEvents(reply: FastifyReply, read: () => Promise
       const view = await read();
       const json = JSON.stringify(view);
       if (json !== last) {
-        raw.write(`data: ${json}\n\n`);
+        writeEvent(raw, `data: ${json}\n\n`);
         [last, lastWrite] = [json, Date.now()];
       } else if (Date.now() - lastWrite >= opts.heartbeatMs) {
-        raw.write(': keep-alive\n\n');
+        writeEvent(raw, ': keep-alive\n\n');
         lastWrite = Date.now();
       }
       if (view.done) break;
