@@ -107,6 +107,8 @@ export interface NativeAddon {
     options: NativeModelOptions,
   ) => NativeModelHandle;
   sample(req: NativeSampleRequest): Promise<NativeSampleResult>;
+  /** The same sampling on the calling thread (for work smaller than a trip through libuv's pool). */
+  sampleSync(req: NativeSampleRequest): NativeSampleResult;
   /** Test hook: bit differences between the scalar and SIMD reference-order kernels. */
   compareRefKernels(seed: number): { dot: number; scaleHalf: number; madHalf: number; swiglu: number; simd: boolean };
   /** Test hook: the tensor-parallel rank threads and exchange without a model (tp_check_bindings.cpp). */

@@ -1,5 +1,6 @@
 import { RuntimeError } from './errors';
 import { logSoftmax } from './log-softmax';
+import { loadNativeAddon } from './native-addon';
 import { RowSampling, sampleRows } from './sampling';
 
 const GREEDY: RowSampling = { temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0 };
@@ -140,6 +141,32 @@ describe('sampleRows', () => {
     // Each penalised row's history holds its own best token, which it then
     // avoids: a history handed to the wrong row (or dropped) would show.
     for (const [i, row] of [[1, 1], [3, 2], [5, 3]]) expect(one[i].token).not.toBe(best(row));
+  });
+
+  it('samples the same on the calling thread as on the pool (few greedy rows run in place)', async () => {
+    const nVocab = 64;
+    const rows = Float32Array.from({ length: 3 * nVocab }, (_, i) => Math.cos(i * 0.71) * 3);
+    const greedy = [
+      { row: 2, params: { ...GREEDY, repetitionPenalty: 3 }, history: [7, 40], seed: 0, topLogprobs: 4 },
+      { row: 0, params: GREEDY, seed: 0, topLogprobs: 2 },
+    ];
+    // Two greedy rows fit the in-place budget; adding a drawn row sends the
+    // whole batch to the pool, where each greedy row must come out the same.
+    const inPlace = await sampleRows(rows, nVocab, greedy);
+    const pooled = await sampleRows(rows, nVocab, [...greedy, { row: 1, params: RANDOM, seed: 5 }]);
+    expect(pooled.slice(0, 2)).toEqual(inPlace);
+    const native = loadNativeAddon();
+    const request = {
+      logits: rows,
+      nVocab,
+      params: Float32Array.from([0.7, 5, 0.9, 0, 1.1, 0, 0, 3, 0, 0, 1, 0, 1, 0.5, 0.5, 2, 1, 0, 1, 0.1, 1, 0, 0, 0]),
+      rng: Uint32Array.from([0, 9, 3, 0, 0, 0, 1, 2, 0]),
+      history: Int32Array.from([1, 2, 2]),
+      historyStarts: Int32Array.from([0, 1, 3, 3]),
+    };
+    const sync = native.sampleSync(request);
+    expect(sync).toEqual(await native.sample(request));
+    expect(() => native.sampleSync({ ...request, nVocab: 7 })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
   });
 
   it('rejects bad requests with typed errors', async () => {

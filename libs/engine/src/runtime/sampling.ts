@@ -92,12 +92,31 @@ export async function sampleRows(
   }
   const nRows = logits.length / nVocab;
   requests.forEach((r, i) => checkRow(r, nRows, i));
+  if (estimatedMicros(requests) <= SYNC_BUDGET_US) return sampleChunk(logits, nVocab, requests, true);
   const parts = Math.max(1, Math.min(Math.floor(options.parallel ?? 1), requests.length));
   const size = Math.ceil(requests.length / parts);
   const chunks: SampleRow[][] = [];
   for (let i = 0; i < requests.length; i += size) chunks.push(requests.slice(i, i + size));
   const results = await Promise.all(chunks.map((chunk) => sampleChunk(logits, nVocab, chunk)));
   return results.flat();
+}
+
+/**
+ * Work below this many microseconds is sampled on the calling thread: a trip
+ * through libuv's pool (queue, wake a pool thread, post the result back) costs
+ * 0.1-0.4 ms here, and more when the forward pass's threads still hold the
+ * cores, against about 45 us for a greedy row. One decoding stream's step
+ * thus samples in place; a batch of rows, or any row drawn with a temperature
+ * (a double-precision softmax, about 0.9 ms), still goes off the thread.
+ */
+const SYNC_BUDGET_US = 200;
+const GREEDY_ROW_US = 45;
+const DRAWN_ROW_US = 900;
+
+function estimatedMicros(requests: readonly SampleRow[]): number {
+  let us = 0;
+  for (const r of requests) us += r.params.temperature > 0 ? DRAWN_ROW_US : GREEDY_ROW_US;
+  return us;
 }
 
 /** Whether any penalty reads the history (the native side ignores it otherwise). */
@@ -114,8 +133,8 @@ function chunkLogits(logits: Float32Array, nVocab: number, requests: readonly Sa
   return gathered;
 }
 
-/** One native call: row i of its logits belongs to requests[i]. */
-async function sampleChunk(logits: Float32Array, nVocab: number, requests: readonly SampleRow[]): Promise<SampledRow[]> {
+/** One native call: row i of its logits belongs to requests[i]; `inPlace` runs it on this thread. */
+async function sampleChunk(logits: Float32Array, nVocab: number, requests: readonly SampleRow[], inPlace = false): Promise<SampledRow[]> {
   const n = requests.length;
   const params = new Float32Array(n * PARAMS_PER_ROW);
   const rng = new Uint32Array(n * 3);
@@ -143,7 +162,8 @@ async function sampleChunk(logits: Float32Array, nVocab: number, requests: reado
   });
   let out;
   try {
-    out = await loadNativeAddon().sample({ logits: chunkLogits(logits, nVocab, requests), nVocab, params, rng, history, historyStarts });
+    const req = { logits: chunkLogits(logits, nVocab, requests), nVocab, params, rng, history, historyStarts };
+    out = inPlace ? loadNativeAddon().sampleSync(req) : await loadNativeAddon().sample(req);
   } catch (err) {
     throw fromNative(err);
   }

@@ -1,6 +1,7 @@
 // JS entry point for sampling:
 //   sample({ logits, nVocab, params, rng, history, historyStarts })
 //     -> Promise<{ tokens, logprobs, topTokens, topLogprobs, maxTop }>
+//   sampleSync(same request) -> the same object, computed on the calling thread
 // params: 8 floats per row (temperature, topK, topP, minP, repetition,
 // presence, frequency, topLogprobs); rng: 3 uint32 per row (seed high, seed
 // low, step). The TS wrapper (libs/engine/src/runtime/sampling.ts) validates
@@ -115,6 +116,45 @@ bool parse(Napi::Env env, Napi::Object o, SampleJob* job) {
   return true;
 }
 
+// Samples every row of the job (any thread: reads the logits, writes results).
+void run_job(SampleJob* job) {
+  SamplerScratch scratch;
+  const size_t rows = job->params.size();
+  job->results.resize(rows);
+  for (size_t r = 0; r < rows; ++r) {
+    const int32_t h0 = job->history_starts[r];
+    job->results[r] = sample_row(job->logits + r * job->n_vocab, job->n_vocab, job->params[r], job->history.data() + h0,
+                                 job->history_starts[r + 1] - h0, scratch);
+  }
+}
+
+// The results as the JS object both entry points return (JS thread).
+Napi::Object results_to_js(Napi::Env env, const SampleJob& job) {
+  const size_t rows = job.results.size();
+  const size_t top = static_cast<size_t>(job.max_top);
+  Napi::Int32Array tokens = Napi::Int32Array::New(env, rows);
+  Napi::Float32Array logprobs = Napi::Float32Array::New(env, rows);
+  Napi::Int32Array top_tokens = Napi::Int32Array::New(env, rows * top);
+  Napi::Float32Array top_logprobs = Napi::Float32Array::New(env, rows * top);
+  for (size_t r = 0; r < rows; ++r) {
+    const SampleResult& s = job.results[r];
+    tokens[r] = s.token;
+    logprobs[r] = s.logprob;
+    for (size_t i = 0; i < top; ++i) {
+      const bool has = i < s.top.size();
+      top_tokens[r * top + i] = has ? s.top[i].first : -1;
+      top_logprobs[r * top + i] = has ? s.top[i].second : NAN;
+    }
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("tokens", tokens);
+  out.Set("logprobs", logprobs);
+  out.Set("topTokens", top_tokens);
+  out.Set("topLogprobs", top_logprobs);
+  out.Set("maxTop", Napi::Number::New(env, static_cast<double>(top)));
+  return out;
+}
+
 class SampleWorker : public Napi::AsyncWorker {
  public:
   SampleWorker(Napi::Env env, SampleJob job)
@@ -122,44 +162,8 @@ class SampleWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
  protected:
-  void Execute() override {
-    SamplerScratch scratch;
-    const size_t rows = job_.params.size();
-    job_.results.resize(rows);
-    for (size_t r = 0; r < rows; ++r) {
-      const int32_t h0 = job_.history_starts[r];
-      job_.results[r] = sample_row(job_.logits + r * job_.n_vocab, job_.n_vocab, job_.params[r],
-                                   job_.history.data() + h0, job_.history_starts[r + 1] - h0, scratch);
-    }
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    const size_t rows = job_.results.size();
-    const size_t top = static_cast<size_t>(job_.max_top);
-    Napi::Int32Array tokens = Napi::Int32Array::New(env, rows);
-    Napi::Float32Array logprobs = Napi::Float32Array::New(env, rows);
-    Napi::Int32Array top_tokens = Napi::Int32Array::New(env, rows * top);
-    Napi::Float32Array top_logprobs = Napi::Float32Array::New(env, rows * top);
-    for (size_t r = 0; r < rows; ++r) {
-      const SampleResult& s = job_.results[r];
-      tokens[r] = s.token;
-      logprobs[r] = s.logprob;
-      for (size_t i = 0; i < top; ++i) {
-        const bool has = i < s.top.size();
-        top_tokens[r * top + i] = has ? s.top[i].first : -1;
-        top_logprobs[r * top + i] = has ? s.top[i].second : NAN;
-      }
-    }
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("tokens", tokens);
-    out.Set("logprobs", logprobs);
-    out.Set("topTokens", top_tokens);
-    out.Set("topLogprobs", top_logprobs);
-    out.Set("maxTop", Napi::Number::New(env, static_cast<double>(top)));
-    deferred_.Resolve(out);
-  }
-
+  void Execute() override { run_job(&job_); }
+  void OnOK() override { deferred_.Resolve(results_to_js(Env(), job_)); }
   void OnError(const Napi::Error& e) override { deferred_.Reject(coded_error(Env(), "ENOMEM", e.Message()).Value()); }
 
  private:
@@ -178,8 +182,25 @@ Napi::Value Sample(const Napi::CallbackInfo& info) {
   return p;
 }
 
+// The same work on the calling thread. For a few greedy rows (tens of
+// microseconds each) the round trip through libuv's pool costs more than the
+// work, and more still while the forward pass's threads hold the cores.
+Napi::Value SampleSync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) return throw_coded(env, "EINVAL", "sampleSync expects a request object");
+  SampleJob job;
+  if (!parse(env, info[0].As<Napi::Object>(), &job)) return env.Undefined();
+  try {
+    run_job(&job);
+  } catch (const std::bad_alloc&) {
+    return throw_coded(env, "ENOMEM", "sampleSync: out of memory");
+  }
+  return results_to_js(env, job);
+}
+
 void InitSamplingBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("sample", Napi::Function::New(env, Sample, "sample"));
+  exports.Set("sampleSync", Napi::Function::New(env, SampleSync, "sampleSync"));
 }
 
 }  // namespace
