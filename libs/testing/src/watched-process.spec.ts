@@ -41,6 +41,8 @@ describe('spawnWatched', () => {
 
   it('fails a wait after its timeout, with the output so far', async () => {
     const p = node(`console.log('still loading'); setInterval(() => {}, 1000);`);
+    // Node can take longer than the short timeout below to boot on a busy machine.
+    await p.waitForOutput((out) => out.includes('still loading') || undefined);
     await expect(p.waitForOutput(lineStartingWith('READY '), { timeoutMs: 300, what: 'its ready line' })).rejects.toMatchObject({
       code: 'TESTING_OUTPUT_TIMEOUT',
       message: expect.stringContaining('did not print its ready line within 300 ms:\nstill loading'),
