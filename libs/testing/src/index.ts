@@ -4,4 +4,5 @@ export * from './testing-error';
 export * from './free-port';
 export * from './wait-for';
 export * from './watched-process';
+export * from './process-alive';
 export * from './test-redis';

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { isProcessAlive } from './process-alive';
 import { startTestRedis, type TestRedis } from './test-redis';
 
 /** One inline command over a raw socket: the reply as text (replies here fit one chunk). */
@@ -13,15 +14,6 @@ function redisCommand(port: number, command: string): Promise<string> {
     });
     socket.write(`${command}\r\n`);
   });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('startTestRedis', () => {
@@ -49,7 +41,7 @@ describe('startTestRedis', () => {
     expect(existsSync(dir)).toBe(true);
 
     await first.stop();
-    expect(isAlive(first.pid)).toBe(false);
+    expect(isProcessAlive(first.pid)).toBe(false);
     expect(existsSync(dir)).toBe(false);
     await expect(first.stop()).resolves.toBeUndefined();
     // The other server is untouched.
