@@ -30,22 +30,28 @@ struct Kernel {
   int64_t batch_block = 0;
 };
 
-// Kernels over row-interleaved ("packed") weights, 8 rows per group.
+// Kernels over row-interleaved ("packed") weights, group_rows rows per group.
 struct PackedKernel {
-  size_t group_bytes = 0;  // bytes of one 8-row group of one block (0: none)
-  // Rearranges rows [8g, 8g + 8) of `w` (missing rows as zeros) for all g.
+  int64_t group_rows = 8;
+  size_t group_bytes = 0;  // bytes of one group of one block (0: none)
+  // Rearranges rows [group_rows * g, group_rows * (g + 1)) of `w` (missing
+  // rows as zeros) for all g.
   void (*pack)(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8_t* dst) = nullptr;
   // y[t * y_stride + r] for r in [row_begin, row_end) and the tokens t =
   // tokens[0 .. ntok) (tokens == nullptr: t = 0 .. ntok - 1); `packed` holds
-  // ceil(rows / 8) groups of nb blocks. `quad`: these tokens are
+  // ceil(rows / group_rows) groups of nb blocks. `quad`: these tokens are
   // TokenRounding::BatchedQuad.
   void (*run)(const uint8_t* packed, int64_t nb, const uint8_t* xq, size_t xq_stride,
               const int32_t* tokens, int64_t ntok, bool quad, float* y, int64_t y_stride,
               int64_t row_begin, int64_t row_end) = nullptr;
+  // True when run() cuts many-token products into cache-sized row panels
+  // itself; otherwise the dispatcher calls it once per panel.
+  bool panels_inside = false;
 };
 PackedKernel avx512_packed_kernel(GgmlType wtype);
 PackedKernel avx512_packed_kquant_kernel(GgmlType wtype);    // Q4_K, Q5_K, Q6_K
 PackedKernel avx512_packed_low_bit_kernel(GgmlType wtype);  // Q2_K, IQ4_XS
+PackedKernel avx512_packed_q8_0_kernel();                    // 16 rows per group
 // Rows longer than this many blocks are not packed.
 int64_t avx512_packed_max_blocks();
 

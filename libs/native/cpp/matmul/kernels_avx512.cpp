@@ -1,12 +1,13 @@
 // AVX-512 kernels (VL + BW + VNNI, on 256-bit registers) over row-interleaved
-// weights (Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, Q8_0). A packed group holds one block of 8 consecutive rows: their 8 fp16
+// weights (Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL; Q8_0 is in packed_q8_0_avx512.cpp,
+// on 512-bit registers). A packed group holds one block of 8 consecutive rows: their 8 fp16
 // scales, then the quants arranged so that 32-bit lane r of every vector holds
 // 4 consecutive quants of row r. One vpdpbusd with 4 broadcast activation
 // bytes then advances all 8 row sums at once, and the 8 results come out as
 // one vector: no horizontal sums, one scale multiply per 8 rows.
 //
 // vpdpbusd multiplies unsigned by signed bytes, so weights are stored
-// unsigned (Q4_0: the nibbles 0..15 as is; Q5_0: 0..31; IQ4_NL and Q8_0:
+// unsigned (Q4_0: the nibbles 0..15 as is; Q5_0: 0..31; IQ4_NL:
 // w + 128; Q4_1 / Q5_1 are unsigned already) and the offset is
 // removed with the activation block's sum: sum((u - k) y) = sum(u y) - k sum(y).
 //
@@ -145,34 +146,6 @@ struct IQ4_NLNibbles {
   }
 };
 
-// Q8_0: lane r of vector k gets elements 4k .. 4k + 3 of row r, plus 128.
-struct PackedQ8_0 {
-  static constexpr int kVectors = 8;
-  static constexpr int kExtra = 0;
-  static constexpr int kOffset = 128;
-  static constexpr bool kHasMin = false;
-  static constexpr size_t kSrcBlock = sizeof(block_q8_0);
-  using Y = block_q8_0;
-  static void pack_block(const uint8_t* src, int r, uint8_t*, uint8_t* quants) {
-    const auto* b = reinterpret_cast<const block_q8_0*>(src);
-    for (int k = 0; k < kVectors; ++k)
-      for (int j = 0; j < 4; ++j)
-        quants[32 * k + 4 * r + j] = static_cast<uint8_t>(b->qs[4 * k + j] ^ 0x80);
-  }
-  template <int T>
-  static void accumulate(const uint8_t*, const uint8_t* quants, const int8_t* const* yqs,
-                         __m256i* acc) {
-    for (int k = 0; k < kVectors; ++k) {
-      const __m256i v = load256(quants + 32 * k);
-      for (int t = 0; t < T; ++t) {
-        int32_t a;
-        std::memcpy(&a, yqs[t] + 4 * k, 4);
-        acc[t] = _mm256_dpbusd_epi32(acc[t], v, _mm256_set1_epi32(a));
-      }
-    }
-  }
-};
-
 // A group: 8 fp16 scales d (and 8 fp16 mins m for the *_1 formats), extra
 // bits, quant vectors.
 template <class F>
@@ -261,22 +234,21 @@ struct Blocks32Packed {
   }
 };
 
-// Q8_0 and Q5_0 as the reference rounds them (its vec-dot and its sgemm
-// alike): per row, 8 float lanes (lane k: elements 4k .. 4k + 3 of every
-// block), each updated block by block with a fused multiply-add by
-// d_w * d_y, then summed as ((0 + 4) + (2 + 6)) + ((1 + 5) + (3 + 7)). In
-// the packed layouts one vpdpbusd gives lane k of all 8 rows of a group
-// (Q8_0: vector k; the 4-bit formats: the low nibbles of vector k are lane
-// k, the high nibbles lane 4 + k), so acc[k] holds lane k of the group's 8
-// rows and the final sums are vertical. The stored offset (+128, +16) is
-// removed exactly: each lane starts at -offset * (its activations' sum),
-// prepared once per pass, and the stored values are multiplied as they are
-// (Q5_0 does so for one-token passes only; with several tokens it
-// multiplies |w| by y with w's sign, as the reference does). Either way
-// the integer lanes are the same.
+// Q5_0 as the reference rounds it (its vec-dot and its sgemm alike), the
+// way packed_q8_0_avx512.cpp does Q8_0: per row, 8 float lanes (lane k:
+// elements 4k .. 4k + 3 of every block), each updated block by block with a
+// fused multiply-add by d_w * d_y, then summed as ((0 + 4) + (2 + 6)) +
+// ((1 + 5) + (3 + 7)). In the packed layout the low nibbles of vector k
+// are lane k of all 8 rows of a group and the high nibbles lane 4 + k, so
+// acc[k] holds lane k of the group's 8 rows and the final sums are
+// vertical. The stored offset (+16) is removed exactly: with several
+// tokens by multiplying |w| by y with w's sign (as the reference does);
+// with one by starting each lane at -16 * (its activations' sum) and
+// multiplying the stored values as they are, which is cheaper there
+// (measured with bench/matmul/kernel_bench).
 
-// Per-pass data of the lane kernels: each lane's offset term, -offset *
-// (sum of its 4 activations), per token and block.
+// Per-pass data of the one-token passes: each lane's offset term, -offset *
+// (sum of its 4 activations), per block.
 struct LanePrep {
   int32_t start[kMaxTokens][kMaxBlocks][8];
 };
@@ -286,30 +258,6 @@ LanePrep& lane_prep() {
   return prep;
 }
 
-// Lane sums of one block for T tokens: lane(k, t, sum) receives lane k of
-// token t (8 rows). Q8_0: 8 quant vectors (stored + 128), one per lane.
-// The stored values are multiplied as they are, each lane starting at its
-// prepared offset term: one vpdpbusd per lane and token, against four with
-// the sign trick (xor, abs and sign around it); the 128-token pass over a
-// 1536 x 576 matrix takes 0.7x the time (bench/matmul/kernel_bench).
-// kPrepareAll: offsets are prepared for passes of any size.
-struct Q8_0LaneSums {
-  using Format = PackedQ8_0;
-  static constexpr bool kPrepareAll = true;
-  template <int T, bool kPrepared, class Fn>
-  static void sums(const uint8_t*, const uint8_t* quants, const int8_t* const* yqs, const int32_t* const* start,
-                   Fn&& lane) {
-    static_assert(kPrepared, "Q8_0 passes always have their offsets prepared");
-    #pragma GCC unroll 8
-    for (int k = 0; k < 8; ++k) {
-      const __m256i v = load256(quants + 32 * k);
-      #pragma GCC unroll 8
-      for (int t = 0; t < T; ++t)
-        lane(k, t, _mm256_dpbusd_epi32(_mm256_set1_epi32(start[t][k]), v, bcast4(yqs[t] + 4 * k)));
-    }
-  }
-};
-
 // The 4-bit formats: 4 quant vectors, each holding two lanes. With one
 // token the stored (unsigned) values are multiplied as they are and each
 // lane starts at its prepared offset term; with more, preparing those per
@@ -318,7 +266,6 @@ struct Q8_0LaneSums {
 template <class Variant>
 struct NibbleLaneSums {
   using Format = PackedNibbles<Variant>;
-  static constexpr bool kPrepareAll = false;
   template <int T, bool kPrepared, class Fn>
   static void sums(const uint8_t* extra, const uint8_t* quants, const int8_t* const* yqs,
                    const int32_t* const* start, Fn&& lane) {
@@ -357,7 +304,7 @@ struct Blocks32Lanes {
   static Prep& prep_storage() { return lane_prep(); }
 
   static void prepare(const uint8_t* const* rows, int ntok, int64_t nb, Prep* p) {
-    if (ntok != 1 && !S::kPrepareAll) return;  // bigger passes use the sign trick instead
+    if (ntok != 1) return;  // bigger passes use the sign trick instead
     // vpdpbusd of ones with a block's activations gives its 8 lane sums.
     const __m256i ones = _mm256_set1_epi8(1);
     const __m256i offset = _mm256_set1_epi32(-F::kOffset);
@@ -376,15 +323,14 @@ struct Blocks32Lanes {
   template <int T, bool kQuad>
   static void dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep& p,
                    __m256* out) {
-    // One-token passes always have their offsets prepared (see prepare()).
-    constexpr bool kMany = S::kPrepareAll;
+    // A one-token pass has its offsets prepared (see prepare()).
     if constexpr (T == 1) {
       dots_of<1, true>(group, nb, rows, p, 0, out);
     } else if constexpr (T == 2) {
-      dots_of<2, kMany>(group, nb, rows, p, 0, out);
+      dots_of<2, false>(group, nb, rows, p, 0, out);
     } else {
-      dots_of<2, kMany>(group, nb, rows, p, 0, out);
-      dots_of<T - 2, kMany>(group, nb, rows + 2, p, 2, out + 2);
+      dots_of<2, false>(group, nb, rows, p, 0, out);
+      dots_of<T - 2, false>(group, nb, rows + 2, p, 2, out + 2);
     }
   }
 
@@ -452,7 +398,7 @@ PackedKernel avx512_packed_kernel(GgmlType wtype) {
     case GgmlType::Q5_0: return lanes_packed_of<NibbleLaneSums<Q5_0Nibbles>>();
     case GgmlType::Q5_1: return blocks32_packed_of<PackedNibbles<Q5_1Nibbles>>();
     case GgmlType::IQ4_NL: return blocks32_packed_of<PackedNibbles<IQ4_NLNibbles>>();
-    case GgmlType::Q8_0: return lanes_packed_of<Q8_0LaneSums>();
+    case GgmlType::Q8_0: return avx512_packed_q8_0_kernel();
     default: return avx512_packed_kquant_kernel(wtype);
   }
 }

@@ -123,7 +123,7 @@ mm::PackedKernel packed_kernel_for(const WeightView& w) {
 size_t packed_weights_bytes(const WeightView& w) {
   const mm::PackedKernel k = packed_kernel_for(w);
   if (!k.run) return 0;
-  const int64_t groups = (w.rows + 7) / 8;
+  const int64_t groups = (w.rows + k.group_rows - 1) / k.group_rows;
   return static_cast<size_t>(groups * (w.cols / mm::type_shape(w.type).block)) * k.group_bytes;
 }
 
@@ -173,16 +173,16 @@ void run_packed_panels(const mm::PackedKernel& pk, const WeightView& w, const vo
   const int64_t nb = w.cols / mm::type_shape(w.type).block;
   const auto* packed = static_cast<const uint8_t*>(w.packed);
   const auto* x = static_cast<const uint8_t*>(xq);
-  if (ntok == 1) {  // each weight byte is used once: no blocking
+  if (ntok == 1 || pk.panels_inside) {  // one token uses each weight byte once: no blocking
     pk.run(packed, nb, x, xq_stride, tokens, ntok, quad, y, y_stride, row_begin, row_end);
     return;
   }
   // Row panels small enough to stay in L1/L2 while every token's activations
-  // stream past them, aligned to the 8-row groups.
+  // stream past them, aligned to the groups.
   const int64_t group_bytes = nb * static_cast<int64_t>(pk.group_bytes);
-  const int64_t panel_rows = std::max<int64_t>(1, 16 * 1024 / group_bytes) * 8;
+  const int64_t panel_rows = std::max<int64_t>(1, 16 * 1024 / group_bytes) * pk.group_rows;
   for (int64_t r0 = row_begin; r0 < row_end;) {
-    const int64_t r1 = std::min(row_end, (r0 / 8) * 8 + panel_rows);
+    const int64_t r1 = std::min(row_end, (r0 / pk.group_rows) * pk.group_rows + panel_rows);
     pk.run(packed, nb, x, xq_stride, tokens, ntok, quad, y, y_stride, r0, r1);
     r0 = r1;
   }
