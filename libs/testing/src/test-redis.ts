@@ -27,34 +27,17 @@ const READY_LINE = 'Ready to accept connections';
 /** Another process can take the free port before redis binds it; a new port is tried this often. */
 const PORT_ATTEMPTS = 3;
 
-// Servers a test forgot to stop die with the test process instead of lingering.
-// The exit hook is held only while servers run, so test files that clean up
-// leave no listener behind in a long-lived Jest worker.
-const live = new Set<WatchedProcess>();
-const killLive = () => live.forEach((server) => server.kill('SIGKILL'));
-
-function track(server: WatchedProcess): void {
-  if (live.size === 0) process.on('exit', killLive);
-  live.add(server);
-}
-
-function untrack(server: WatchedProcess): void {
-  if (live.delete(server) && live.size === 0) process.off('exit', killLive);
-}
-
 export async function startTestRedis(options: TestRedisOptions = {}): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-redis-'));
   try {
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
       const server = spawnWatched('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { name: `redis-server on port ${port}` });
-      track(server);
       try {
         await server.waitForOutput((out) => out.includes(READY_LINE) || undefined, { timeoutMs: options.startTimeoutMs ?? 10_000, what: `"${READY_LINE}"` });
         return handle(server, port, dir);
       } catch (err) {
         await server.stop();
-        untrack(server);
         if (attempt < PORT_ATTEMPTS && /address already in use/i.test(server.output())) continue;
         throw explain(err as Error);
       }
@@ -72,7 +55,6 @@ function handle(server: WatchedProcess, port: number, dir: string): TestRedis {
     pid: server.child.pid!,
     async stop() {
       await server.stop('SIGKILL');
-      untrack(server);
       rmSync(dir, { recursive: true, force: true });
     },
   };
