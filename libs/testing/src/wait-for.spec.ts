@@ -28,6 +28,10 @@ describe('waitFor', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(55);
   });
 
+  it('takes a bare number as the timeout', async () => {
+    await expect(waitFor(() => undefined, 30)).rejects.toThrow('timed out after 30 ms waiting for the condition');
+  });
+
   it('lets an error thrown by the probe through at once', async () => {
     await expect(waitFor(() => Promise.reject(new Error('redis down')), { timeoutMs: 5000 })).rejects.toThrow('redis down');
   });

@@ -18,7 +18,9 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
  * with that value. The probe runs at least once, even with a zero timeout, so a
  * condition already true never fails. Errors thrown by the probe propagate.
  */
-export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, options: WaitOptions = {}): Promise<T> {
+export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, options: WaitOptions | number = {}): Promise<T> {
+  // A bare number is the timeout, the form the specs' own loops took.
+  if (typeof options === 'number') options = { timeoutMs: options };
   const { timeoutMs = 10_000, intervalMs = 20, what = 'the condition' } = options;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
