@@ -16,6 +16,7 @@
 #include <random>
 #include <vector>
 
+#include "matmul/huge_page_buffer.h"
 #include "matmul/matmul.h"
 #include "model/linear.h"
 #include "model/thread_pool.h"
@@ -78,13 +79,20 @@ double run(const Shape& s, int64_t rows, int64_t cols, int ntok) {
   const size_t xrow = activation_row_bytes(s.type, cols);
   std::vector<uint8_t> xq(xrow * ntok);
   for (int t = 0; t < ntok; ++t) quantize_activations(s.type, x.data() + t * cols, xq.data() + t * xrow, cols);
-  std::vector<PackedWeights> packed;
+  // Packed copies one after another on 2 MiB pages, as the runtime keeps
+  // them (model/weight_packing.cpp).
   std::vector<WeightView> views;
   const bool no_pack = std::getenv("KB_NOPACK") != nullptr;
+  const size_t packed_bytes = no_pack ? 0 : packed_weights_bytes({s.type, w.data(), rows, cols, row_bytes});
+  const size_t packed_stride = (packed_bytes + 63) / 64 * 64;
+  HugePageBuffer packed(packed_stride * copies);
   for (int c = 0; c < copies; ++c) {
     WeightView v{s.type, w.data() + c * matrix, rows, cols, row_bytes};
-    packed.emplace_back(no_pack ? PackedWeights() : PackedWeights(v));
-    views.push_back(no_pack ? v : packed.back().view());
+    if (packed_bytes > 0) {
+      pack_weights(v, packed.data() + c * packed_stride);
+      v.packed = packed.data() + c * packed_stride;
+    }
+    views.push_back(v);
   }
   std::vector<float> y(static_cast<size_t>(ntok) * rows);
   // KB_THREADS > 1: each matrix is cut into chunks as the runtime cuts it
@@ -115,7 +123,7 @@ double run(const Shape& s, int64_t rows, int64_t cols, int ntok) {
   }
   std::printf("%-5s %5lld x %-5lld %3d tok  %9.1f us  %6.2f GB/s%s\n", s.name, static_cast<long long>(rows),
               static_cast<long long>(cols), ntok, best, matrix / best / 1e3,
-              packed.front().bytes() ? "  (packed)" : "");
+              packed_bytes ? "  (packed)" : "");
   return best;
 }
 

@@ -49,29 +49,49 @@ const Linear::Quantized& Linear::quantized_for(const WeightView& w) const {
 
 void Linear::chunks(std::initializer_list<const WeightView*> weights, std::vector<RowChunk>* out) const {
   out->clear();
-  int64_t total = 0;
-  for (const WeightView* w : weights) total += w->rows;
-  // Chunks shrink as the region goes (a share of what is left, as in guided
-  // self-scheduling), down to 16 rows: a region ends when its last chunk
-  // does, so its last chunks must be short, while the first ones are long
-  // for fewer claims and longer streams. No chunk is over ~256 KiB of
-  // weights (64 KiB was ~10% slower on the 49152-row output matrix).
+  // weights_[i]'s rows are rows starts_[i] .. starts_[i + 1] of the region.
+  weights_.assign(weights.begin(), weights.end());
+  starts_.assign(1, 0);
+  for (const WeightView* w : weights_) starts_.push_back(starts_.back() + w->rows);
+  auto weight_at = [&](int64_t row) {
+    int i = 0;
+    while (starts_[i + 1] <= row) ++i;
+    return i;
+  };
+  // The caller claims chunks from the front and the workers from the back
+  // (ThreadPool::run), so chunks are cut from both ends: each thread streams
+  // its own end of the weights. Chunks shrink towards the middle, as in
+  // guided self-scheduling (a share of the rows still left, down to 16):
+  // the threads meet where chunks are short, so they end together, while
+  // the first chunks are long for fewer claims. No chunk is over ~256 KiB
+  // of weights (64 KiB was ~10% slower on the 49152-row output matrix), none
+  // spans two weights, and boundaries are 16-row multiples within a weight.
   constexpr int64_t kChunkBytes = 256 * 1024;
+  constexpr int64_t kMinRows = 16;
   const int64_t threads = pool_.size();
-  int64_t left = total;
-  int index = 0;
-  for (const WeightView* w : weights) {
-    const int64_t by_bytes = std::max<int64_t>(16, kChunkBytes / static_cast<int64_t>(std::max<size_t>(w->row_bytes, 1)));
-    for (int64_t r = 0; r < w->rows;) {
-      const int64_t share = (left + 2 * threads - 1) / (2 * threads);
-      const int64_t chunk = (std::max<int64_t>(16, std::min(share, by_bytes)) + 15) / 16 * 16;
-      const int64_t end = std::min(w->rows, r + chunk);
-      out->push_back({index, r, end});
-      left -= end - r;
-      r = end;
+  auto target = [&](const WeightView* w, int64_t left) {
+    const int64_t by_bytes = std::max<int64_t>(kMinRows, kChunkBytes / static_cast<int64_t>(std::max<size_t>(w->row_bytes, 1)));
+    const int64_t share = (left + 2 * threads - 1) / (2 * threads);
+    return (std::max<int64_t>(kMinRows, std::min(share, by_bytes)) + kMinRows - 1) / kMinRows * kMinRows;
+  };
+  back_.clear();
+  int64_t lo = 0, hi = starts_.back();
+  for (bool front = true; lo < hi; front = !front) {
+    if (front) {
+      const int i = weight_at(lo);
+      const int64_t end = std::min({hi, starts_[i + 1], lo + target(weights_[i], hi - lo)});
+      out->push_back({i, lo - starts_[i], end - starts_[i]});
+      lo = end;
+    } else {
+      const int i = weight_at(hi - 1);
+      const int64_t from = hi - target(weights_[i], hi - lo) - starts_[i];  // may be < 0
+      const int64_t aligned = from <= 0 ? 0 : (from + kMinRows - 1) / kMinRows * kMinRows;
+      const int64_t begin = std::max(lo, starts_[i] + aligned);
+      back_.push_back({i, begin - starts_[i], hi - starts_[i]});
+      hi = begin;
     }
-    ++index;
   }
+  out->insert(out->end(), back_.rbegin(), back_.rend());
 }
 
 void Linear::rows(const WeightView& w, float* y, int64_t begin, int64_t end) const {

@@ -39,8 +39,10 @@ class Linear {
   void prepare(const float* x, int64_t n_rows, int64_t cols, std::initializer_list<const WeightView*> weights,
                TaskRef before_row);
 
-  // Cuts the output rows of `weights` into chunks for the pool; chunk
-  // boundaries are multiples of 16 rows.
+  // Cuts the output rows of `weights` into chunks for the pool, in memory
+  // order, long at both ends and short in the middle (the pool's caller
+  // takes them from the front, its workers from the back); chunk
+  // boundaries are multiples of 16 rows within each weight.
   void chunks(std::initializer_list<const WeightView*> weights, std::vector<RowChunk>* out) const;
 
   // y[t * w.rows + r] = W[r] . x[t] for r in [begin, end) and every input row t.
@@ -69,6 +71,10 @@ class Linear {
   int n_formats_ = 0;
   const TokenRounding* rounding_ = nullptr;
   Quantized formats_[4];
+  // chunks()'s working lists, kept to allocate nothing per region.
+  mutable std::vector<const WeightView*> weights_;
+  mutable std::vector<int64_t> starts_;
+  mutable std::vector<RowChunk> back_;
 };
 
 // The roundings of rows that come in runs of one sequence each: run s is

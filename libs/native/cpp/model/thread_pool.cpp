@@ -57,14 +57,15 @@ ThreadPool::~ThreadPool() {
   for (auto& w : workers_) w.join();
 }
 
-bool ThreadPool::claim(uint64_t generation, int64_t* index) {
+bool ThreadPool::claim(uint64_t generation, bool from_back, int64_t* index) {
   uint64_t v = ticket_.load(std::memory_order_acquire);
   for (;;) {
     if ((v >> kGenShift) != generation) return false;
-    const uint64_t n = (v >> kIndexBits) & kIndexMask, i = v & kIndexMask;
-    if (i >= n) return false;
-    if (ticket_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
-      *index = static_cast<int64_t>(i);
+    const uint64_t back = (v >> kIndexBits) & kIndexMask, front = v & kIndexMask;
+    if (front >= back) return false;
+    const uint64_t next = from_back ? v - (1ull << kIndexBits) : v + 1;
+    if (ticket_.compare_exchange_weak(v, next, std::memory_order_acq_rel, std::memory_order_acquire)) {
+      *index = static_cast<int64_t>(from_back ? back - 1 : front);
       return true;
     }
   }
@@ -94,7 +95,7 @@ void ThreadPool::run_region(int64_t n_tasks, TaskRef task) {
                 std::memory_order_release);
   wake_workers();
   int64_t mine = 0, i;
-  while (claim(generation_, &i)) {
+  while (claim(generation_, false, &i)) {
     task(i, 0);
     ++mine;
   }
@@ -138,7 +139,7 @@ void ThreadPool::worker_loop(int thread) {
     wait_for_region(&seen);
     if (stop_.load()) return;
     int64_t i;
-    while (claim(seen, &i)) {
+    while (claim(seen, true, &i)) {
       (*task_)(i, thread);
       done_.fetch_add(1, std::memory_order_acq_rel);
     }

@@ -9,6 +9,11 @@
 // that the kernel has not scheduled yet simply finds no task left. Idle
 // workers spin briefly (regions of one step are back to back), then sleep on
 // a futex, so between steps they cost nothing.
+//
+// The caller claims tasks from the front (0, 1, 2, ...), workers from the
+// back (n - 1, n - 2, ...): with tasks in memory order (Linear::chunks), each
+// thread streams its own end of the weights, and the two meet where the
+// chunks are short.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -43,18 +48,20 @@ class ThreadPool {
 
   // Runs task(i, thread) for every i in [0, n_tasks); thread is 0 for the
   // caller and 1..size()-1 for workers. Returns when all tasks are done.
+  // The caller takes tasks from the front, workers from the back.
   // Not re-entrant: one region at a time, from one calling thread.
   void run(int64_t n_tasks, TaskRef task);
 
  private:
-  // The ticket packs (generation, task count, next task) into one word so a
-  // claim is a single compare-and-swap that cannot take a task of a region
-  // that already ended.
+  // The ticket packs (generation, back, front) into one word: tasks
+  // [front, back) are unclaimed. A claim is a single compare-and-swap that
+  // cannot take a task of a region that already ended.
   static constexpr int kIndexBits = 20;
   static constexpr uint64_t kIndexMask = (1ull << kIndexBits) - 1;
   static constexpr int kGenShift = 2 * kIndexBits;
 
-  bool claim(uint64_t generation, int64_t* index);
+  // Takes the first (from_back: last) unclaimed task of `generation`.
+  bool claim(uint64_t generation, bool from_back, int64_t* index);
   void run_region(int64_t n_tasks, TaskRef task);
   void worker_loop(int thread);
   void wait_for_region(uint64_t* seen);
