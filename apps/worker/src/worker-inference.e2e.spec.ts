@@ -8,7 +8,7 @@ import { parseWorkerRecord, workerKey, modelWorkersKey } from '@tessera/contract
 import { synthGguf } from '@tessera/convert';
 import { LlamaModel, openLocalEngine, type LocalEngine } from '@tessera/engine';
 import { finishedOf, InferenceTestClient, tokenIds, type GenerateEvent } from './test-utils/inference-client';
-import { freePort } from '@tessera/testing';
+import { freePort, waitFor } from '@tessera/testing';
 import { startRedis, type TestRedis } from './test-utils/redis-server';
 import { startWorker, type ReadyLine, type WorkerProcess } from './test-utils/worker-process';
 
@@ -63,16 +63,6 @@ async function localGreedy(maxTokens: number): Promise<number[]> {
 }
 
 const greedy = (extra: object = {}) => ({ temperature: 0, maxTokens: 12, ignoreEos: true, ...extra });
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('worker registry entry', () => {
   it('announces address, model, capacity, load and readiness with a TTL', async () => {
@@ -183,7 +173,7 @@ describe('cancellation', () => {
     const freed = await waitFor(async () => {
       const s = await client.call('Stats');
       return s.running === 0 && s.waiting === 0 && s.kvUsage === 0 ? s : undefined;
-    }, 2000);
+    }, { timeoutMs: 2000, what: 'the worker to free the cancelled request' });
     expect(freed.kvUsage).toBe(0);
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     expect(metrics).toMatch(/tessera_request_success_total\{[^}]*finish_reason="abort"[^}]*\} 1/);

@@ -6,7 +6,7 @@ import { status } from '@grpc/grpc-js';
 import { modelWorkersKey, parseWorkerRecord, workerKey } from '@tessera/contracts';
 import { synthGguf } from '@tessera/convert';
 import { finishedOf, InferenceTestClient, tokenIds } from './test-utils/inference-client';
-import { freePort } from '@tessera/testing';
+import { freePort, waitFor } from '@tessera/testing';
 import { startRedis, type TestRedis } from './test-utils/redis-server';
 import { spawnWorker, startWorker, type WorkerProcess } from './test-utils/worker-process';
 
@@ -47,7 +47,7 @@ describe('SIGTERM', () => {
       const raw = await redis.client.get(workerKey('w-drain'));
       const record = raw ? parseWorkerRecord(raw) : undefined;
       return record?.draining ? record : undefined;
-    });
+    }, { what: 'w-drain to publish draining' });
     expect(draining.ready).toBe(false);
     // New work is turned away with UNAVAILABLE: the gateway retries on another replica.
     await expect(client.generate({ text: 'too late', params: { temperature: 0, maxTokens: 2 } })).rejects.toMatchObject({ code: status.UNAVAILABLE });
@@ -83,7 +83,7 @@ describe('a killed worker', () => {
     worker.kill('SIGKILL');
     await worker.exited;
     const killedAt = Date.now();
-    await waitFor(async () => ((await redis.client.exists(workerKey('w-kill'))) === 0 ? true : undefined), ttlMs + 1000);
+    await waitFor(async () => ((await redis.client.exists(workerKey('w-kill'))) === 0 ? true : undefined), { timeoutMs: ttlMs + 1000, what: 'w-kill to leave the registry' });
     expect(Date.now() - killedAt).toBeLessThanOrEqual(ttlMs + 100);
     // Readers of the index skip it too: its score (expiry) is in the past.
     expect(await redis.client.zrangebyscore(modelWorkersKey('micro'), Date.now(), '+inf')).not.toContain('w-kill');
@@ -113,20 +113,10 @@ describe('boot', () => {
       const res = await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined);
       if (res) answers.add(`${res.status} ${await res.text()}`.trim());
       return res?.status === 200 ? true : undefined;
-    });
+    }, { what: '/readyz to answer 200' });
     // The first answer may already be the ready one on a fast machine; any 503 must say why.
     for (const a of answers) expect(a).toMatch(/^200 \{"status":"ok"\}$|^503 \{"status":"fail","reason":"loading the model"\}$/);
     w.kill('SIGTERM');
     expect(await w.exited).toBe(0);
   });
 });
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
