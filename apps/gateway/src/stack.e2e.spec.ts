@@ -13,7 +13,7 @@ import { GrpcWorkerClient } from './workers/grpc-worker.client';
 import { WorkerUnavailableError } from './workers/worker-client';
 import { GatewayHarness, startGateway, TEST_ADMIN_KEY } from './test-utils/gateway-harness';
 import { RealWorker } from './test-utils/real-worker';
-import { startTestRedis, TestRedis } from '@tessera/testing';
+import { sleep, startTestRedis, TestRedis, waitFor } from '@tessera/testing';
 
 const MODEL = 'tiny-stack';
 const SOLO = 'tiny-solo';
@@ -33,17 +33,8 @@ let workers: RealWorker[];
 let solo: RealWorker;
 let client: OpenAI;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(20);
-  }
-}
+/** How long the stack may take to show a change (a drain, a freed request, an expiry). */
+const SETTLE_MS = 5000;
 
 async function admin(method: string, path: string, body: object): Promise<any> {
   const res = await gw.request(method, path, { key: TEST_ADMIN_KEY, body });
@@ -262,10 +253,10 @@ describe('errors that come from real workers', () => {
     const chunks = stream[Symbol.asyncIterator]();
     await chunks.next();
     solo.kill('SIGTERM');
-    await waitFor('draining published', async () => {
+    await waitFor(async () => {
       const raw = await redisClient.get(workerKey(solo.id));
       return raw && parseWorkerRecord(raw).draining ? true : undefined;
-    });
+    }, { timeoutMs: SETTLE_MS, what: 'draining published' });
     const err = await client.completions.create({ model: SOLO, prompt: 'hi', max_tokens: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect(err).toMatchObject({ status: 503, code: 'no_ready_replica' });
@@ -322,15 +313,15 @@ describe('a client that disconnects mid-stream', () => {
       for (let idle = false; !idle; ) idle = (await Promise.race([read().then(() => false), sleep(500).then(() => true)])) === true;
       controller.abort();
       const inFlight = gw.app.get(InFlightTracker);
-      await waitFor('the gateway to cancel its worker call', async () => (inFlight.view.size === 0 ? true : undefined));
+      await waitFor(() => (inFlight.view.size === 0 ? true : undefined), { timeoutMs: SETTLE_MS, what: 'the gateway to cancel its worker call' });
       await sleep(50);
     } finally {
       serving.kill('SIGCONT');
     }
-    await waitFor('the worker to free the request', async () => {
+    await waitFor(async () => {
       const s = await serving.stats();
       return s.running === 0 && s.waiting === 0 && s.kvUsage === 0 ? true : undefined;
-    });
+    }, { timeoutMs: SETTLE_MS, what: 'the worker to free the request' });
     expect(await sumOver(workers, 'tessera_request_success_total', { finish_reason: 'abort' })).toBe(abortsBefore + 1);
     // What the worker generated beyond what the client saw: at most the step in
     // flight when it froze plus one token not yet flushed; never a further step.
@@ -362,10 +353,10 @@ describe('a replica that freezes mid-stream', () => {
       grpcClient.onApplicationShutdown();
     }
     // Back to normal: the request is gone from the engine and the heartbeat resumed.
-    await waitFor('the thawed worker to be idle and registered', async () => {
+    await waitFor(async () => {
       const s = await target.stats();
       return s.running === 0 && (await redisClient.exists(workerKey(target.id))) === 1 ? true : undefined;
-    });
+    }, { timeoutMs: SETTLE_MS, what: 'the thawed worker to be idle and registered' });
   });
 });
 
@@ -380,7 +371,7 @@ describe('a replica killed mid-stream', () => {
     const killedAt = Date.now();
     // No heartbeat refreshes the record any more: Redis drops it within the TTL.
     expect(await redisClient.pttl(workerKey(victim.id))).toBeLessThanOrEqual(TTL_MS);
-    const expired = waitFor('the dead worker to expire', async () => ((await redisClient.exists(workerKey(victim.id))) === 0 ? Date.now() : undefined), TTL_MS + 1000);
+    const expired = waitFor(async () => ((await redisClient.exists(workerKey(victim.id))) === 0 ? Date.now() : undefined), { timeoutMs: TTL_MS + 1000, what: 'the dead worker to expire' });
     expired.catch(() => undefined); // awaited below
     const rest = (async () => {
       for (let next = await chunks.next(); !next.done; next = await chunks.next());

@@ -7,7 +7,7 @@ import { QUANT_PRESET_NAMES } from '@tessera/contracts';
 import { convertHfToGguf, synthHfModel } from '@tessera/convert';
 import { quantizeFile } from '@tessera/quant';
 import { GatewayHarness, startGateway, TEST_ADMIN_KEY } from '../test-utils/gateway-harness';
-import { startTestRedis, TestRedis } from '@tessera/testing';
+import { startTestRedis, TestRedis, waitFor } from '@tessera/testing';
 import { startInProcessQuantizer } from './test-utils/in-process-quantizer';
 import { readSseEvents } from './test-utils/sse-reader';
 
@@ -39,14 +39,16 @@ describe('quantization API (gateway + quantizer + Redis)', () => {
   }
 
   async function waitUntilDone(id: string, timeoutMs = 60_000): Promise<any> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const res = await get(`/v1/quantizations/${id}`);
-      expect(res.status).toBe(200);
-      if (res.body.done) return res.body;
-      if (Date.now() > until) throw new Error(`quantization ${id} not done: ${res.text}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    let last = '';
+    return waitFor(
+      async () => {
+        const res = await get(`/v1/quantizations/${id}`);
+        expect(res.status).toBe(200);
+        last = res.text;
+        return res.body.done ? res.body : undefined;
+      },
+      { timeoutMs, intervalMs: 100, what: `quantization ${id} to be done`, details: () => `last GET: ${last}` },
+    );
   }
 
   function upload(body: Uint8Array | ReadableStream, query: string, headers: Record<string, string> = {}) {
@@ -74,7 +76,7 @@ describe('quantization API (gateway + quantizer + Redis)', () => {
     const env = { TESSERA_STORE_DIR: storeDir, TESSERA_IMPORT_DIR: importDir };
     // Uploads stream past the JSON body limit; only UPLOAD_LIMIT_BYTES bounds them.
     gw = await startGateway({ ...env, UPLOAD_LIMIT_BYTES: String(uploadLimit), BODY_LIMIT_BYTES: '65536' }, redis);
-    quantizer = await startInProcessQuantizer({ ...env, REDIS_URL: redis.url });
+    quantizer = await startInProcessQuantizer(redis, env);
     acme = await createKey('acme');
     rival = await createKey('rival');
   }, 60_000);

@@ -27,7 +27,12 @@ export interface QuantizerHarness {
   close(): Promise<void>;
 }
 
-export function testConfig(redis: TestRedis, storeDir: string, env: Record<string, string> = {}): QuantizerConfig {
+/**
+ * Quantizer settings for tests: two threads, a small evaluation, and short
+ * locks so a killed quantizer's job is found stalled quickly. `env` overrides
+ * any of them. Shared with the gateway's specs, which run the quantizer too.
+ */
+export function testConfig(redis: Pick<TestRedis, 'url'>, storeDir: string, env: Record<string, string> = {}): QuantizerConfig {
   return loadQuantizerConfig({
     REDIS_URL: redis.url,
     TESSERA_STORE_DIR: storeDir,
@@ -41,11 +46,17 @@ export function testConfig(redis: TestRedis, storeDir: string, env: Record<strin
   });
 }
 
+/** The quantizer's own Nest module, started in this process (no logs). */
+export async function startQuantizerApp(config: QuantizerConfig): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(QuantizerModule.forRoot(config), { logger: false });
+  await app.init();
+  return app;
+}
+
 export async function startQuantizerHarness(redis: TestRedis, env: Record<string, string> = {}, opts: { inProcess?: boolean } = {}): Promise<QuantizerHarness> {
   const storeDir = env.TESSERA_STORE_DIR ?? mkdtempSync(join(tmpdir(), 'tessera-qstore-'));
   const config = testConfig(redis, storeDir, env);
-  const app = opts.inProcess === false ? undefined : await NestFactory.createApplicationContext(QuantizerModule.forRoot(config), { logger: false });
-  await app?.init();
+  const app = opts.inProcess === false ? undefined : await startQuantizerApp(config);
   const connection = () => redisOptions(config.redisUrl);
   const queues = Object.fromEntries(Object.values(QuantQueue).map((q) => [q, new Queue(q, { connection: connection(), prefix: config.queuePrefix })])) as Record<QuantQueue, Queue>;
   const events: QueueEvents[] = [];

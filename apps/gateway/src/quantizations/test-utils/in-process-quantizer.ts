@@ -1,23 +1,18 @@
 // Real quantizer workers in this test process: the quantizer's own Nest module
-// against the test's Redis and store. (Tests may reach into another app; the
-// gateway's code never does.)
+// against the test's Redis and store, with the quantizer specs' test settings.
+// (Tests may reach into another app; the gateway's code never does.)
 
 import { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { loadQuantizerConfig } from '../../../../quantizer/src/config/quantizer-config';
-import { QuantizerModule } from '../../../../quantizer/src/quantizer.module';
+import { TestRedis } from '@tessera/testing';
+import { startQuantizerApp, testConfig } from '../../../../quantizer/src/test-utils/quantizer-harness';
 
-export async function startInProcessQuantizer(env: Record<string, string>): Promise<INestApplicationContext> {
-  const config = loadQuantizerConfig({
-    QUANT_THREADS: '2',
-    QUANT_EVAL_CTX: '64',
-    QUANT_EVAL_CHUNKS: '3',
-    QUANT_EVAL_GEN_TOKENS: '4',
-    QUANT_LOCK_MS: '5000',
-    QUANT_STALLED_MS: '2000',
-    ...env,
-  });
-  const app = await NestFactory.createApplicationContext(QuantizerModule.forRoot(config), { logger: false });
-  await app.init();
-  return app;
+/**
+ * Longer locks than the quantizer's own specs use (as this spec always had):
+ * the gateway and its requests share this process's event loop, where the
+ * workers' lock renewals can wait.
+ */
+const SHARED_PROCESS_LOCKS = { QUANT_LOCK_MS: '5000', QUANT_STALLED_MS: '2000' };
+
+export function startInProcessQuantizer(redis: TestRedis, env: { TESSERA_STORE_DIR: string } & Record<string, string>): Promise<INestApplicationContext> {
+  return startQuantizerApp(testConfig(redis, env.TESSERA_STORE_DIR, { ...SHARED_PROCESS_LOCKS, ...env }));
 }
