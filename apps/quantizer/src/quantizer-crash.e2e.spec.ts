@@ -13,7 +13,7 @@ import { hashFile } from '@tessera/store';
 import { QuantizerHarness, plan, startQuantizerHarness } from './test-utils/quantizer-harness';
 import { QuantizerProcess, spawnQuantizer } from './test-utils/quantizer-process';
 import { synthWithCli } from './test-utils/synth-with-cli';
-import { TestRedis, startTestRedis } from '@tessera/testing';
+import { TestRedis, startTestRedis, waitFor } from '@tessera/testing';
 
 // 'small' (63 M parameters, 126 MB in F16) takes a few seconds to reach Q4_K_M
 // on one thread: long enough to kill it part-way, short enough for CI.
@@ -46,15 +46,10 @@ describe('quantizer processes: SIGKILL and SIGTERM mid-job', () => {
       jobId: quantJobIds.quantize(sweepId, PRESET),
     });
 
-  const poll = async <T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> => {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await read();
-      if (v !== undefined) return v;
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}:\n${children.map((c) => c.output().slice(-1500)).join('\n---\n')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  // A timeout shows what the quantizer processes printed.
+  const childOutputs = () => children.map((c) => c.output().slice(-1500)).join('\n---\n');
+  const poll = <T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> =>
+    waitFor(read, { timeoutMs, intervalMs: 100, what, details: childOutputs });
   const progressOf = async (id: string) => ((await q.queues.quantize.getJob(id))?.progress as { percent?: number } | undefined)?.percent ?? 0;
   // The state is read before the job: a job read first and finishing in between
   // would come back 'completed' with the returnvalue of its active self (null).

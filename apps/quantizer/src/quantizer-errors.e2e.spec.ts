@@ -12,17 +12,21 @@ import { synthGguf, synthHfModel } from '@tessera/convert';
 import { redisOptions } from './config/redis-options';
 import { QuantizerHarness, plan, startQuantizerHarness } from './test-utils/quantizer-harness';
 import { synthWithCli } from './test-utils/synth-with-cli';
-import { TestRedis, startTestRedis } from '@tessera/testing';
+import { TestRedis, startTestRedis, waitFor } from '@tessera/testing';
 
+/**
+ * The job once it completed or failed. Its state is read first and the job
+ * after: a job read before its state can be its stale, still-active self.
+ */
 async function settled(queue: Queue, id: string, timeoutMs = 60_000): Promise<Job> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await queue.getJob(id);
-    const state = await job?.getState();
-    if (state === 'completed' || state === 'failed') return (await queue.getJob(id))!;
-    if (Date.now() > until) throw new Error(`job ${id} still ${state} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  let state: string | undefined;
+  return waitFor(
+    async () => {
+      state = await queue.getJobState(id);
+      return state === 'completed' || state === 'failed' ? (await queue.getJob(id))! : undefined;
+    },
+    { timeoutMs, intervalMs: 50, what: `job ${id} to complete or fail`, details: () => `still ${state}` },
+  );
 }
 
 describe('quantizer: documented errors and cancellation', () => {
@@ -88,11 +92,13 @@ describe('quantizer: documented errors and cancellation', () => {
     const { digest } = await q.store.blobs.ingestFile(join(base, 'small.gguf'));
     const blobsBefore = await q.store.blobs.list();
     const id = (await quantize('cancel-me', 'Q4_K_M', digest)).id!;
-    for (;;) {
-      const p = (await q.queues.quantize.getJob(id))?.progress as { percent?: number } | undefined;
-      if ((p?.percent ?? 0) > 0) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(
+      async () => {
+        const p = (await q.queues.quantize.getJob(id))?.progress as { percent?: number } | undefined;
+        return (p?.percent ?? 0) > 0 ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 50, what: `progress on ${id}` },
+    );
     // What the gateway does on DELETE /v1/quantizations/{id}.
     const gateway = new Redis(redisOptions(redis.url));
     const cancelledAt = Date.now();
