@@ -4,7 +4,9 @@
  * - contracts imports nothing of ours;
  * - native is reached only through the typed wrappers of engine, quant and gguf;
  * - every @tessera import is declared in the importer's package.json and tsconfig references,
- *   so `tsc -b` builds in the right order.
+ *   so `tsc -b` builds in the right order;
+ * - test-only libs (@tessera/testing) are imported by specs and test-utils alone, and no
+ *   project lists them as a dependency or tsconfig reference (so no build ever needs them).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -52,7 +54,14 @@ export function importsOf(source: string): string[] {
   return specs;
 }
 
+/** True for files only tests load: specs and anything under a test-utils folder. */
+export function isTestFile(path: string): boolean {
+  return path.endsWith('.spec.ts') || path.split(/[\\/]/).includes('test-utils');
+}
+
 const NATIVE_GATEWAYS = new Set(['engine', 'quant', 'gguf', 'native']);
+/** Libs for tests only: never in production code, never a build dependency. */
+const TEST_ONLY_LIBS = new Set(['testing']);
 const all = projects();
 const appNames = new Set(all.filter((p) => p.kind === 'app').map((p) => p.name));
 
@@ -75,7 +84,7 @@ describe('module boundaries', () => {
       it('imports only what its role allows', () => {
         const violations: string[] = [];
         for (const file of files) {
-          const isSpec = file.endsWith('.spec.ts') || file.includes('test-utils');
+          const isSpec = isTestFile(file);
           for (const spec of importsOf(readFileSync(file, 'utf8'))) {
             const where = `${relative(root, file)} imports ${spec}`;
             const ours = spec.match(/^@tessera\/([^/]+)/)?.[1];
@@ -87,6 +96,10 @@ describe('module boundaries', () => {
             if (ours === 'native' && !NATIVE_GATEWAYS.has(project.name) && !isSpec) {
               violations.push(`${where}: native is reached only through engine, quant or gguf`);
             }
+            if (TEST_ONLY_LIBS.has(ours) && !isSpec) {
+              violations.push(`${where}: @tessera/${ours} is for specs and test-utils only`);
+              continue;
+            }
             if (ours !== project.name && !isSpec && !declared.has(`@tessera/${ours}`)) {
               violations.push(`${where}: @tessera/${ours} missing from package.json dependencies`);
             }
@@ -97,8 +110,20 @@ describe('module boundaries', () => {
         }
         expect(violations).toEqual([]);
       });
+
+      it('needs no test-only lib to build or run', () => {
+        const needed = [...TEST_ONLY_LIBS].filter((lib) => pkg.dependencies?.[`@tessera/${lib}`] || referenced.has(lib));
+        expect(needed).toEqual([]);
+      });
     });
   }
+
+  it('tells test files from production files', () => {
+    expect(isTestFile('apps/worker/src/worker.e2e.spec.ts')).toBe(true);
+    expect(isTestFile('apps/worker/src/test-utils/worker-process.ts')).toBe(true);
+    expect(isTestFile('apps/worker/src/main.ts')).toBe(false);
+    expect(isTestFile('apps/worker/src/test-utilsx/main.ts')).toBe(false);
+  });
 
   it('recognises every import form it claims to check', () => {
     const src = `import { a } from '@tessera/x';\nexport * from "./y";\nconst z = require('@tessera/z');\nimport '@tessera/side';\nawait import('@tessera/dyn');`;

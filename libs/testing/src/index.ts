@@ -1,5 +1,5 @@
 // Test-only helpers shared by the apps' specs and test-utils. Production code
-// never imports this package (see testing-stays-in-tests.spec.ts).
+// never imports this package (tools/module-boundaries.spec.ts checks it).
 export * from './testing-error';
 export * from './free-port';
 export * from './wait-for';
