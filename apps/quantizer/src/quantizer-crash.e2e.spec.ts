@@ -58,6 +58,16 @@ describe('quantizer processes: SIGKILL and SIGTERM mid-job', () => {
     return state === 'completed' || state === 'failed' ? (await q.queues.quantize.getJob(id))! : undefined;
   };
 
+  /** A quantizer process, started, with the sweep's job submitted and reporting progress: mid-job. */
+  const midJob = async (sweepId: string, env: Record<string, string> = {}) => {
+    const id = quantJobIds.quantize(sweepId, PRESET);
+    const p = start(env);
+    await p.waitFor(READY);
+    await submit(sweepId);
+    await poll(`progress on ${sweepId}`, async () => ((await progressOf(id)) > 0 ? true : undefined));
+    return { id, p };
+  };
+
   beforeAll(async () => {
     base = mkdtempSync(join(tmpdir(), 'tessera-crash-'));
     redis = await startTestRedis();
@@ -81,11 +91,7 @@ describe('quantizer processes: SIGKILL and SIGTERM mid-job', () => {
   });
 
   it('a second quantizer finishes the job of one killed with SIGKILL, with the bytes of an uninterrupted run', async () => {
-    const id = quantJobIds.quantize('crash', PRESET);
-    const first = start();
-    await first.waitFor(READY);
-    await submit('crash');
-    await poll('progress from the first quantizer', async () => ((await progressOf(id)) > 0 ? true : undefined));
+    const { id, p: first } = await midJob('crash');
     first.child.kill('SIGKILL');
     expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
     expect(await (await q.queues.quantize.getJob(id))!.getState()).toBe('active');
@@ -115,27 +121,19 @@ describe('quantizer processes: SIGKILL and SIGTERM mid-job', () => {
   }, 180_000);
 
   it('SIGTERM lets the running job finish, then the process exits 0', async () => {
-    const id = quantJobIds.quantize('term', PRESET);
-    const p = start();
-    await p.waitFor(READY);
-    await submit('term');
-    await poll('progress', async () => ((await progressOf(id)) > 0 ? true : undefined));
+    const { id, p } = await midJob('term');
     p.child.kill('SIGTERM');
     expect(await p.exited).toEqual({ code: 0, signal: null });
     expect(p.output()).toContain('SIGTERM received');
+    expect(await q.queues.quantize.getJobState(id)).toBe('completed');
     const job = (await q.queues.quantize.getJob(id))!;
-    expect(await job.getState()).toBe('completed');
     expect(await q.store.blobs.has(job.returnvalue.digest)).toBe(true);
     expect(await q.store.blobs.temps()).toEqual([]);
     expect(await q.store.workDirs()).toEqual([]);
   }, 120_000);
 
   it('SIGTERM past the grace period returns the running job to the queue unharmed, and another quantizer finishes it', async () => {
-    const id = quantJobIds.quantize('grace', PRESET);
-    const p = start({ QUANT_SHUTDOWN_GRACE_MS: '100' });
-    await p.waitFor(READY);
-    await submit('grace');
-    await poll('progress', async () => ((await progressOf(id)) > 0 ? true : undefined));
+    const { id, p } = await midJob('grace', { QUANT_SHUTDOWN_GRACE_MS: '100' });
     p.child.kill('SIGTERM');
     expect(await p.exited).toEqual({ code: 0, signal: null });
     expect(p.output()).toContain('returning 1 running job(s) to the queue');
