@@ -51,7 +51,7 @@ struct PackedKernel {
 PackedKernel avx512_packed_kernel(GgmlType wtype);
 PackedKernel avx512_packed_kquant_kernel(GgmlType wtype);    // Q4_K, Q5_K, Q6_K
 PackedKernel avx512_packed_low_bit_kernel(GgmlType wtype);  // Q2_K, IQ4_XS
-PackedKernel avx512_packed_q8_0_kernel();                    // 16 rows per group
+PackedKernel avx512_packed_lanes16_kernel(GgmlType wtype);  // Q8_0, Q5_0: 16 rows per group
 // Rows longer than this many blocks are not packed.
 int64_t avx512_packed_max_blocks();
 

@@ -1,13 +1,13 @@
 // AVX-512 kernels (VL + BW + VNNI, on 256-bit registers) over row-interleaved
-// weights (Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL; Q8_0 is in packed_q8_0_avx512.cpp,
-// on 512-bit registers). A packed group holds one block of 8 consecutive rows: their 8 fp16
+// weights (Q4_0, Q4_1, Q5_1, IQ4_NL; Q8_0 and Q5_0 are in
+// packed_lanes16_avx512.cpp, on 512-bit registers). A packed group holds one block of 8 consecutive rows: their 8 fp16
 // scales, then the quants arranged so that 32-bit lane r of every vector holds
 // 4 consecutive quants of row r. One vpdpbusd with 4 broadcast activation
 // bytes then advances all 8 row sums at once, and the 8 results come out as
 // one vector: no horizontal sums, one scale multiply per 8 rows.
 //
 // vpdpbusd multiplies unsigned by signed bytes, so weights are stored
-// unsigned (Q4_0: the nibbles 0..15 as is; Q5_0: 0..31; IQ4_NL:
+// unsigned (Q4_0: the nibbles 0..15 as is; IQ4_NL:
 // w + 128; Q4_1 / Q5_1 are unsigned already) and the offset is
 // removed with the activation block's sum: sum((u - k) y) = sum(u y) - k sum(y).
 //
@@ -30,7 +30,7 @@ namespace {
 // Longest row (in blocks) whose per-pass activation data fits the buffer.
 constexpr int64_t kMaxBlocks = 2048;  // 65536 columns
 
-// 32-element 4-bit formats (Q4_0/1, Q5_0/1, IQ4_NL): byte j of a row's qs holds
+// 32-element 4-bit formats (Q4_0/1, Q5_1, IQ4_NL): byte j of a row's qs holds
 // element j (low nibble) and element j + 16 (high nibble); lane r of quant
 // vector k gets qs[4k .. 4k + 3] of row r, so after splitting the nibbles the
 // low halves pair with activations 4k.. and the high halves with 16 + 4k...
@@ -84,7 +84,7 @@ struct Q4_1Nibbles : Q4_0Nibbles {
   using Y = block_q8_1;
 };
 
-// Q5_0: value = (nibble | fifth bit << 4) - 16. The 32 fifth bits of row r
+// Q5_1: value = d * (nibble | fifth bit << 4) + m. The 32 fifth bits of row r
 // are regrouped at packing into 4 bytes at extra[4r + k]: bit j is element
 // 4k + j's, bit 4 + j is element 16 + 4k + j's.
 template <int kQhOffset>
@@ -115,13 +115,6 @@ struct FifthBitNibbles {
     *lo = _mm256_mask_add_epi8(*lo, _mm256_test_epi8_mask(bits, lo_bit), *lo, sixteen);
     *hi = _mm256_mask_add_epi8(*hi, _mm256_test_epi8_mask(bits, hi_bit), *hi, sixteen);
   }
-};
-
-struct Q5_0Nibbles : FifthBitNibbles<2> {
-  static constexpr int kOffset = 16, kQsOffset = 6;
-  static constexpr bool kHasMin = false;
-  static constexpr size_t kSrcBlock = sizeof(block_q5_0);
-  using Y = block_q8_0;
 };
 
 struct Q5_1Nibbles : FifthBitNibbles<4> {  // value = d * (nibble | fifth bit << 4) + m
@@ -234,150 +227,6 @@ struct Blocks32Packed {
   }
 };
 
-// Q5_0 as the reference rounds it (its vec-dot and its sgemm alike), the
-// way packed_q8_0_avx512.cpp does Q8_0: per row, 8 float lanes (lane k:
-// elements 4k .. 4k + 3 of every block), each updated block by block with a
-// fused multiply-add by d_w * d_y, then summed as ((0 + 4) + (2 + 6)) +
-// ((1 + 5) + (3 + 7)). In the packed layout the low nibbles of vector k
-// are lane k of all 8 rows of a group and the high nibbles lane 4 + k, so
-// acc[k] holds lane k of the group's 8 rows and the final sums are
-// vertical. The stored offset (+16) is removed exactly: with several
-// tokens by multiplying |w| by y with w's sign (as the reference does);
-// with one by starting each lane at -16 * (its activations' sum) and
-// multiplying the stored values as they are, which is cheaper there
-// (measured with bench/matmul/kernel_bench).
-
-// Per-pass data of the one-token passes: each lane's offset term, -offset *
-// (sum of its 4 activations), per block.
-struct LanePrep {
-  int32_t start[kMaxTokens][kMaxBlocks][8];
-};
-
-LanePrep& lane_prep() {
-  static thread_local LanePrep prep;
-  return prep;
-}
-
-// The 4-bit formats: 4 quant vectors, each holding two lanes. With one
-// token the stored (unsigned) values are multiplied as they are and each
-// lane starts at its prepared offset term; with more, preparing those per
-// pass costs more than |w| times y with w's sign. Both give the same
-// integer lanes.
-template <class Variant>
-struct NibbleLaneSums {
-  using Format = PackedNibbles<Variant>;
-  template <int T, bool kPrepared, class Fn>
-  static void sums(const uint8_t* extra, const uint8_t* quants, const int8_t* const* yqs,
-                   const int32_t* const* start, Fn&& lane) {
-    const __m256i low = _mm256_set1_epi8(0x0F);
-    const __m256i offset = _mm256_set1_epi8(static_cast<char>(Variant::kOffset));
-    #pragma GCC unroll 8
-    for (int k = 0; k < 4; ++k) {
-      const __m256i v = load256(quants + 32 * k);
-      __m256i lo = _mm256_and_si256(v, low);
-      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
-      Variant::finish(extra, k, &lo, &hi);
-      if constexpr (kPrepared) {
-        static_assert(T == 1, "offsets are prepared for one-token passes only");
-        lane(k, 0, _mm256_dpbusd_epi32(_mm256_set1_epi32(start[0][k]), lo, bcast4(yqs[0] + 4 * k)));
-        lane(4 + k, 0, _mm256_dpbusd_epi32(_mm256_set1_epi32(start[0][4 + k]), hi, bcast4(yqs[0] + 16 + 4 * k)));
-      } else {
-        lo = _mm256_sub_epi8(lo, offset);
-        hi = _mm256_sub_epi8(hi, offset);
-        const __m256i alo = _mm256_abs_epi8(lo), ahi = _mm256_abs_epi8(hi);
-        #pragma GCC unroll 8
-        for (int t = 0; t < T; ++t) {
-          lane(k, t, _mm256_dpbusd_epi32(_mm256_setzero_si256(), alo, _mm256_sign_epi8(bcast4(yqs[t] + 4 * k), lo)));
-          lane(4 + k, t, _mm256_dpbusd_epi32(_mm256_setzero_si256(), ahi, _mm256_sign_epi8(bcast4(yqs[t] + 16 + 4 * k), hi)));
-        }
-      }
-    }
-  }
-};
-
-template <class S>
-struct Blocks32Lanes {
-  using F = typename S::Format;
-  static_assert(!F::kHasMin, "lanes are for the signed formats");
-  static constexpr size_t kGroupBytes = group_bytes<F>();
-  using Prep = LanePrep;
-  static Prep& prep_storage() { return lane_prep(); }
-
-  static void prepare(const uint8_t* const* rows, int ntok, int64_t nb, Prep* p) {
-    if (ntok != 1) return;  // bigger passes use the sign trick instead
-    // vpdpbusd of ones with a block's activations gives its 8 lane sums.
-    const __m256i ones = _mm256_set1_epi8(1);
-    const __m256i offset = _mm256_set1_epi32(-F::kOffset);
-    for (int t = 0; t < ntok; ++t) {
-      const auto* y = reinterpret_cast<const block_q8_0*>(rows[t]);
-      for (int64_t b = 0; b < nb; ++b) {
-        const __m256i sums = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, load256(y[b].qs));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(p->start[t][b]), _mm256_mullo_epi32(sums, offset));
-      }
-    }
-  }
-
-  // Eight float accumulators per token: more than 2 tokens at once would
-  // not fit the registers, so bigger passes go 2 tokens at a time (the
-  // group is in L1 by then).
-  template <int T, bool kQuad>
-  static void dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep& p,
-                   __m256* out) {
-    // A one-token pass has its offsets prepared (see prepare()).
-    if constexpr (T == 1) {
-      dots_of<1, true>(group, nb, rows, p, 0, out);
-    } else if constexpr (T == 2) {
-      dots_of<2, false>(group, nb, rows, p, 0, out);
-    } else {
-      dots_of<2, false>(group, nb, rows, p, 0, out);
-      dots_of<T - 2, false>(group, nb, rows + 2, p, 2, out + 2);
-    }
-  }
-
-  template <int T, bool kPrepared>
-  static void dots_of(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep& p, int t0,
-                      __m256* out) {
-    __m256 acc[T][8];
-    #pragma GCC unroll 8
-    for (int t = 0; t < T; ++t)
-      #pragma GCC unroll 8
-      for (int k = 0; k < 8; ++k) acc[t][k] = _mm256_setzero_ps();
-    for (int64_t b = 0; b < nb; ++b) {
-      const uint8_t* g = group + static_cast<size_t>(b) * kGroupBytes;
-      prefetch_ahead<kGroupBytes>(g, 1024);
-      const __m256 dw = _mm256_cvtph_ps(load128(g));
-      const int8_t* yqs[T];
-      const int32_t* start[T];
-      __m256 dd[T];
-      #pragma GCC unroll 8
-      for (int t = 0; t < T; ++t) {
-        const block_q8_0& y = reinterpret_cast<const block_q8_0*>(rows[t])[b];
-        yqs[t] = y.qs;
-        start[t] = p.start[t0 + t][b];
-        dd[t] = _mm256_mul_ps(dw, _mm256_set1_ps(half_to_float(y.d)));
-      }
-      S::template sums<T, kPrepared>(g + scale_bytes<F>(), g + scale_bytes<F>() + F::kExtra, yqs, start,
-                          [&](int k, int t, __m256i lane) {
-                            acc[t][k] = _mm256_fmadd_ps(dd[t], _mm256_cvtepi32_ps(lane), acc[t][k]);
-                          });
-    }
-    for (int t = 0; t < T; ++t) {
-      const __m256 a = _mm256_add_ps(_mm256_add_ps(acc[t][4], acc[t][0]), _mm256_add_ps(acc[t][6], acc[t][2]));
-      const __m256 c = _mm256_add_ps(_mm256_add_ps(acc[t][5], acc[t][1]), _mm256_add_ps(acc[t][7], acc[t][3]));
-      out[t] = _mm256_add_ps(a, c);
-    }
-  }
-};
-
-template <class S>
-PackedKernel lanes_packed_of() {
-  PackedKernel k;
-  k.group_bytes = group_bytes<typename S::Format>();
-  k.pack = pack<typename S::Format>;
-  k.run = run_packed<Blocks32Lanes<S>>;
-  return k;
-}
-
 template <class F>
 PackedKernel blocks32_packed_of() {
   PackedKernel k;
@@ -395,10 +244,10 @@ PackedKernel avx512_packed_kernel(GgmlType wtype) {
   switch (wtype) {
     case GgmlType::Q4_0: return blocks32_packed_of<PackedNibbles<Q4_0Nibbles>>();
     case GgmlType::Q4_1: return blocks32_packed_of<PackedNibbles<Q4_1Nibbles>>();
-    case GgmlType::Q5_0: return lanes_packed_of<NibbleLaneSums<Q5_0Nibbles>>();
+    case GgmlType::Q5_0: return avx512_packed_lanes16_kernel(wtype);
     case GgmlType::Q5_1: return blocks32_packed_of<PackedNibbles<Q5_1Nibbles>>();
     case GgmlType::IQ4_NL: return blocks32_packed_of<PackedNibbles<IQ4_NLNibbles>>();
-    case GgmlType::Q8_0: return avx512_packed_q8_0_kernel();
+    case GgmlType::Q8_0: return avx512_packed_lanes16_kernel(wtype);
     default: return avx512_packed_kquant_kernel(wtype);
   }
 }

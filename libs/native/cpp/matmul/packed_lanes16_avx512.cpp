@@ -1,20 +1,21 @@
-// Packed Q8_0 on 512-bit registers: 16 rows per group, so one vpdpbusd
-// serves 16 rows (this machine class runs 512-bit multiply-adds at nearly
-// the rate of 256-bit ones: about twice the work per cycle).
+// Packed Q8_0 and Q5_0 on 512-bit registers: 16 rows per group, so one
+// vpdpbusd serves 16 rows (this machine class runs 512-bit multiply-adds at
+// nearly the rate of 256-bit ones: about twice the work per instruction).
 //
 // A group holds one block of 16 consecutive rows: their 16 fp16 scales,
-// then 8 quant vectors of 64 bytes, 32-bit lane r of vector k holding
-// elements 4k .. 4k + 3 of row r, stored + 128 (vpdpbusd multiplies
-// unsigned by signed bytes).
+// the format's extra bytes, then quant vectors of 64 bytes whose 32-bit
+// lane r belongs to row r. Weights are stored unsigned (vpdpbusd multiplies
+// unsigned by signed bytes): Q8_0 as w + 128, Q5_0 as its 5-bit code.
 //
-// Rounding is the reference's for Q8_0 (its vec-dot and its sgemm alike):
+// Rounding is the reference's for both (its vec-dot and its sgemm alike):
 // per row, 8 float lanes (lane k: elements 4k .. 4k + 3 of every block),
 // each updated block by block with a fused multiply-add by d_w * d_y, then
-// summed as ((4 + 0) + (6 + 2)) + ((5 + 1) + (7 + 3)). Vector k gives lane
-// k of all 16 rows, so acc[k] holds lane k of the group and the final sums
-// are vertical. The stored offset is removed exactly: each lane starts at
-// -128 * (sum of its 4 activations), prepared once per call for every
-// token, and the stored values are multiplied as they are.
+// summed as ((4 + 0) + (6 + 2)) + ((5 + 1) + (7 + 3)). One vpdpbusd gives
+// lane k of all 16 rows, so acc[k] holds lane k of the group and the final
+// sums are vertical. The stored offset is removed exactly: each lane starts
+// at -offset * (sum of its 4 activations), prepared once per call for
+// every token, and the stored values are multiplied as they are. The
+// integer lanes are those of the 8-row kernels, so results are too.
 //
 // Same-file rules as kernels_avx512.cpp: only <immintrin.h> and C headers.
 #pragma GCC target("avx512vnni")
@@ -22,6 +23,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 
 #include "matmul/kernels.h"
 #include "matmul/x86_common.h"
@@ -33,24 +35,93 @@ namespace {
 constexpr int kRows = 16;
 constexpr int kLanes = 8;
 constexpr size_t kScaleBytes = 2 * kRows;
-constexpr size_t kGroupBytes = kScaleBytes + kLanes * 4 * kRows;
 // Weights of a row panel: tokens pass over a panel while it stays in L1.
 constexpr int64_t kPanelBytes = 24 * 1024;
 // Tokens per pass over a group: 8 accumulators each, in 32 registers.
 constexpr int kPassTokens = 3;
 
+// Q8_0: vector k holds elements 4k .. 4k + 3 of each row, + 128: lane k.
+struct Q8_0Lanes {
+  static constexpr int kVectors = 8;
+  static constexpr size_t kExtraBytes = 0;
+  static constexpr int kOffset = 128;
+  static void pack_row(const uint8_t* src, int r, uint8_t*, uint8_t* quants) {
+    const auto* x = reinterpret_cast<const block_q8_0*>(src);
+    for (int k = 0; k < kVectors; ++k)
+      for (int j = 0; j < 4; ++j) quants[64 * k + 4 * r + j] = static_cast<uint8_t>(x->qs[4 * k + j] ^ 0x80);
+  }
+  // lane(L, vector): the 16 rows' codes of lane L.
+  template <class Fn>
+  static void lanes(const uint8_t*, const uint8_t* quants, Fn&& lane) {
+#pragma GCC unroll 8
+    for (int k = 0; k < kVectors; ++k) lane(k, _mm512_loadu_si512(quants + 64 * k));
+  }
+};
+
+// Q5_0: vector k holds qs[4k .. 4k + 3] of each row: low nibbles are
+// elements 4k .. 4k + 3 (lane k), high nibbles 16 + 4k .. (lane 4 + k).
+// The fifth bits of row r are regrouped into 4 bytes at extra[4r + k]: bit
+// j is element 4k + j's, bit 4 + j element 16 + 4k + j's.
+struct Q5_0Lanes {
+  static constexpr int kVectors = 4;
+  static constexpr size_t kExtraBytes = 4 * kRows;
+  static constexpr int kOffset = 16;
+  static void pack_row(const uint8_t* src, int r, uint8_t* extra, uint8_t* quants) {
+    const auto* x = reinterpret_cast<const block_q5_0*>(src);
+    uint32_t qh;
+    std::memcpy(&qh, x->qh, 4);
+    for (int k = 0; k < kVectors; ++k) {
+      std::memcpy(quants + 64 * k + 4 * r, x->qs + 4 * k, 4);
+      uint8_t byte = 0;
+      for (int j = 0; j < 4; ++j) {
+        byte |= static_cast<uint8_t>(((qh >> (4 * k + j)) & 1u) << j);
+        byte |= static_cast<uint8_t>(((qh >> (16 + 4 * k + j)) & 1u) << (4 + j));
+      }
+      extra[4 * r + k] = byte;
+    }
+  }
+  template <class Fn>
+  static void lanes(const uint8_t* extra, const uint8_t* quants, Fn&& lane) {
+    const __m512i low = _mm512_set1_epi8(0x0F);
+    const __m512i bits = _mm512_loadu_si512(extra);
+    const __m512i lo_bit = _mm512_set1_epi32(0x08040201);
+    const __m512i hi_bit = _mm512_set1_epi32(static_cast<int>(0x80402010u));
+    const __m512i sixteen = _mm512_set1_epi8(16);
+    // Byte 0 of every 4-byte lane, copied to the lane's 4 bytes (+ k: byte k).
+    const __m512i pick0 = _mm512_set_epi32(0x0C0C0C0C, 0x08080808, 0x04040404, 0x00000000, 0x0C0C0C0C, 0x08080808,
+                                           0x04040404, 0x00000000, 0x0C0C0C0C, 0x08080808, 0x04040404, 0x00000000,
+                                           0x0C0C0C0C, 0x08080808, 0x04040404, 0x00000000);
+#pragma GCC unroll 4
+    for (int k = 0; k < kVectors; ++k) {
+      const __m512i v = _mm512_loadu_si512(quants + 64 * k);
+      const __m512i fifth = _mm512_shuffle_epi8(bits, _mm512_add_epi8(pick0, _mm512_set1_epi8(static_cast<char>(k))));
+      __m512i lo = _mm512_and_si512(v, low);
+      __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
+      lo = _mm512_mask_add_epi8(lo, _mm512_test_epi8_mask(fifth, lo_bit), lo, sixteen);
+      hi = _mm512_mask_add_epi8(hi, _mm512_test_epi8_mask(fifth, hi_bit), hi, sixteen);
+      lane(k, lo);
+      lane(4 + k, hi);
+    }
+  }
+};
+
+template <class F>
+constexpr size_t group_bytes() {
+  return kScaleBytes + F::kExtraBytes + 64 * F::kVectors;
+}
+
+template <class F>
 void pack(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8_t* dst) {
+  constexpr size_t kSrcBlock = sizeof(typename std::conditional<F::kVectors == 8, block_q8_0, block_q5_0>::type);
   const int64_t groups = (rows + kRows - 1) / kRows;
-  std::memset(dst, 0, static_cast<size_t>(groups * nb) * kGroupBytes);
+  std::memset(dst, 0, static_cast<size_t>(groups * nb) * group_bytes<F>());
   for (int64_t g = 0; g < groups; ++g)
     for (int64_t b = 0; b < nb; ++b) {
-      uint8_t* out = dst + static_cast<size_t>(g * nb + b) * kGroupBytes;
+      uint8_t* out = dst + static_cast<size_t>(g * nb + b) * group_bytes<F>();
       for (int r = 0; r < kRows && g * kRows + r < rows; ++r) {
-        const auto* x = reinterpret_cast<const block_q8_0*>(data + (g * kRows + r) * row_bytes) + b;
-        std::memcpy(out + 2 * r, &x->d, 2);
-        for (int k = 0; k < kLanes; ++k)
-          for (int j = 0; j < 4; ++j)
-            out[kScaleBytes + 64 * k + 4 * r + j] = static_cast<uint8_t>(x->qs[4 * k + j] ^ 0x80);
+        const uint8_t* src = data + (g * kRows + r) * row_bytes + b * kSrcBlock;
+        std::memcpy(out + 2 * r, src, 2);  // fp16 d comes first in both formats
+        F::pack_row(src, r, out + kScaleBytes, out + kScaleBytes + F::kExtraBytes);
       }
     }
 }
@@ -89,11 +160,12 @@ struct TokenRef {
   const float* d;
 };
 
-void prepare(const uint8_t* xq, size_t xq_stride, const int32_t* tokens, int64_t ntok, int64_t nb, TokenPrep* p) {
+void prepare(const uint8_t* xq, size_t xq_stride, const int32_t* tokens, int64_t ntok, int64_t nb, int offset_value,
+             TokenPrep* p) {
   p->reserve(static_cast<size_t>(ntok * nb));
   // vpdpbusd of ones with a block's activations gives its 8 lane sums.
   const __m256i ones = _mm256_set1_epi8(1);
-  const __m256i offset = _mm256_set1_epi32(-128);
+  const __m256i offset = _mm256_set1_epi32(-offset_value);
   for (int64_t i = 0; i < ntok; ++i) {
     const int64_t t = tokens ? tokens[i] : i;
     const auto* y = reinterpret_cast<const block_q8_0*>(xq + t * static_cast<int64_t>(xq_stride));
@@ -113,8 +185,9 @@ inline __m512i bcast4_512(const int8_t* p) {
 }
 
 // One group (16 rows) against T tokens: out[t] holds the 16 row results.
-template <int T>
+template <class F, int T>
 void dots(const uint8_t* group, int64_t nb, const TokenRef* tok, __m512* out) {
+  constexpr size_t kGroupBytes = group_bytes<F>();
   __m512 acc[T][kLanes];
 #pragma GCC unroll 8
   for (int t = 0; t < T; ++t)
@@ -130,16 +203,14 @@ void dots(const uint8_t* group, int64_t nb, const TokenRef* tok, __m512* out) {
     __m512 dd[T];
 #pragma GCC unroll 8
     for (int t = 0; t < T; ++t) dd[t] = _mm512_mul_ps(dw, _mm512_set1_ps(tok[t].d[b]));
-#pragma GCC unroll 8
-    for (int k = 0; k < kLanes; ++k) {
-      const __m512i v = _mm512_loadu_si512(g + kScaleBytes + 64 * k);
+    F::lanes(g + kScaleBytes, g + kScaleBytes + F::kExtraBytes, [&](int k, __m512i v) {
 #pragma GCC unroll 8
       for (int t = 0; t < T; ++t) {
         const __m512i lane =
             _mm512_dpbusd_epi32(_mm512_set1_epi32(tok[t].start[b * kLanes + k]), v, bcast4_512(tok[t].y[b].qs + 4 * k));
         acc[t][k] = _mm512_fmadd_ps(dd[t], _mm512_cvtepi32_ps(lane), acc[t][k]);
       }
-    }
+    });
   }
 #pragma GCC unroll 8
   for (int t = 0; t < T; ++t) {
@@ -159,29 +230,30 @@ inline void store(__m512 v, float* y_row, int64_t r0, int64_t row_begin, int64_t
   _mm512_mask_storeu_ps(y_row + r0, keep, v);
 }
 
-template <int T>
+template <class F, int T>
 void pass(const uint8_t* packed, int64_t nb, const TokenRef* tok, const int64_t* ids, int64_t g0, int64_t g1,
           float* y, int64_t y_stride, int64_t row_begin, int64_t row_end) {
-  const size_t stride = static_cast<size_t>(nb) * kGroupBytes;
+  const size_t stride = static_cast<size_t>(nb) * group_bytes<F>();
   for (int64_t g = g0; g < g1; ++g) {
     __m512 out[T];
-    dots<T>(packed + g * stride, nb, tok, out);
+    dots<F, T>(packed + g * stride, nb, tok, out);
     for (int t = 0; t < T; ++t) store(out[t], y + ids[t] * y_stride, g * kRows, row_begin, row_end);
   }
 }
 
+template <class F>
 void run(const uint8_t* packed, int64_t nb, const uint8_t* xq, size_t xq_stride, const int32_t* tokens,
          int64_t ntok, bool, float* y, int64_t y_stride, int64_t row_begin, int64_t row_end) {
   if (ntok <= 0 || row_begin >= row_end) return;
   TokenPrep& prep = token_prep();
-  prepare(xq, xq_stride, tokens, ntok, nb, &prep);
+  prepare(xq, xq_stride, tokens, ntok, nb, F::kOffset, &prep);
   const int64_t g_begin = row_begin / kRows;
   const int64_t g_end = (row_end + kRows - 1) / kRows;
   // One token uses each weight byte once: no panels. More tokens walk the
   // rows in panels small enough to stay in L1 while all tokens pass.
   const int64_t panel = ntok == 1 ? g_end - g_begin
-                                  : (kPanelBytes / static_cast<int64_t>(nb * kGroupBytes) > 1
-                                         ? kPanelBytes / static_cast<int64_t>(nb * kGroupBytes)
+                                  : (kPanelBytes / static_cast<int64_t>(nb * group_bytes<F>()) > 1
+                                         ? kPanelBytes / static_cast<int64_t>(nb * group_bytes<F>())
                                          : 1);
   for (int64_t p0 = g_begin; p0 < g_end; p0 += panel) {
     const int64_t p1 = p0 + panel < g_end ? p0 + panel : g_end;
@@ -195,24 +267,33 @@ void run(const uint8_t* packed, int64_t nb, const uint8_t* xq, size_t xq_stride,
                   prep.start + (i0 + i) * nb * kLanes, prep.d + (i0 + i) * nb};
       }
       switch (cnt) {
-        case 1: pass<1>(packed, nb, tok, ids, p0, p1, y, y_stride, row_begin, row_end); break;
-        case 2: pass<2>(packed, nb, tok, ids, p0, p1, y, y_stride, row_begin, row_end); break;
-        default: pass<3>(packed, nb, tok, ids, p0, p1, y, y_stride, row_begin, row_end); break;
+        case 1: pass<F, 1>(packed, nb, tok, ids, p0, p1, y, y_stride, row_begin, row_end); break;
+        case 2: pass<F, 2>(packed, nb, tok, ids, p0, p1, y, y_stride, row_begin, row_end); break;
+        default: pass<F, 3>(packed, nb, tok, ids, p0, p1, y, y_stride, row_begin, row_end); break;
       }
     }
   }
 }
 
-}  // namespace
-
-PackedKernel avx512_packed_q8_0_kernel() {
+template <class F>
+PackedKernel lanes16_kernel() {
   PackedKernel k;
   k.group_rows = kRows;
-  k.group_bytes = kGroupBytes;
-  k.pack = pack;
-  k.run = run;
+  k.group_bytes = group_bytes<F>();
+  k.pack = pack<F>;
+  k.run = run<F>;
   k.panels_inside = true;
   return k;
+}
+
+}  // namespace
+
+PackedKernel avx512_packed_lanes16_kernel(GgmlType wtype) {
+  switch (wtype) {
+    case GgmlType::Q8_0: return lanes16_kernel<Q8_0Lanes>();
+    case GgmlType::Q5_0: return lanes16_kernel<Q5_0Lanes>();
+    default: return {};
+  }
 }
 
 }  // namespace mm
