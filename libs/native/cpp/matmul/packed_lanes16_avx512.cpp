@@ -14,11 +14,15 @@
 // lane k of all 16 rows, so acc[k] holds lane k of the group and the final
 // sums are vertical. The stored offset is removed exactly: each lane starts
 // at -offset * (sum of its 4 activations), prepared once per call for
-// every token, and the stored values are multiplied as they are. The
-// integer lanes are those of the 8-row kernels, so results are too.
+// every token (in slabs of 48), and the stored values are multiplied as
+// they are. The integer lanes are those of the 8-row kernels, so results
+// are too.
 //
 // Same-file rules as kernels_avx512.cpp: only <immintrin.h> and C headers.
 #pragma GCC target("avx512vnni")
+// GCC 12 reports the intentionally undefined pass-through operand inside its
+// own 512-bit conversion intrinsics as maybe-uninitialized.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
 #include <cstdlib>
@@ -39,6 +43,7 @@ constexpr size_t kScaleBytes = 2 * kRows;
 constexpr int64_t kPanelBytes = 24 * 1024;
 // Tokens per pass over a group: 8 accumulators each, in 32 registers.
 constexpr int kPassTokens = 3;
+constexpr int64_t kSlabTokens = 16 * kPassTokens;
 
 // Q8_0: vector k holds elements 4k .. 4k + 3 of each row, + 128: lane k.
 struct Q8_0Lanes {
@@ -126,9 +131,9 @@ void pack(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8
     }
 }
 
-// Per-call activation data, for every token of the call: each lane's
-// starting value and each block's scale as a float. Grown on demand, one
-// buffer per thread (plain malloc: no standard library templates here).
+// Per-slab activation data, for every token of a slab (see run()): each
+// lane's starting value and each block's scale as a float. Grown on demand,
+// one buffer per thread (plain malloc: no standard library templates here).
 struct TokenPrep {
   int32_t* start = nullptr;  // [token][block][lane]
   float* d = nullptr;        // [token][block]
@@ -241,20 +246,17 @@ void pass(const uint8_t* packed, int64_t nb, const TokenRef* tok, const int64_t*
   }
 }
 
+// Tokens [0, ntok) of a call (ids: tokens[i], or i without a list) over the
+// row groups [g_begin, g_end), with their data prepared in `prep`.
 template <class F>
-void run(const uint8_t* packed, int64_t nb, const uint8_t* xq, size_t xq_stride, const int32_t* tokens,
-         int64_t ntok, bool, float* y, int64_t y_stride, int64_t row_begin, int64_t row_end) {
-  if (ntok <= 0 || row_begin >= row_end) return;
-  TokenPrep& prep = token_prep();
-  prepare(xq, xq_stride, tokens, ntok, nb, F::kOffset, &prep);
+void run_slab(const uint8_t* packed, int64_t nb, const uint8_t* xq, size_t xq_stride, const int32_t* tokens,
+              int64_t ntok, const TokenPrep& prep, float* y, int64_t y_stride, int64_t row_begin, int64_t row_end) {
   const int64_t g_begin = row_begin / kRows;
   const int64_t g_end = (row_end + kRows - 1) / kRows;
   // One token uses each weight byte once: no panels. More tokens walk the
   // rows in panels small enough to stay in L1 while all tokens pass.
-  const int64_t panel = ntok == 1 ? g_end - g_begin
-                                  : (kPanelBytes / static_cast<int64_t>(nb * group_bytes<F>()) > 1
-                                         ? kPanelBytes / static_cast<int64_t>(nb * group_bytes<F>())
-                                         : 1);
+  const int64_t fit = kPanelBytes / static_cast<int64_t>(nb * group_bytes<F>());
+  const int64_t panel = ntok == 1 ? g_end - g_begin : (fit > 1 ? fit : 1);
   for (int64_t p0 = g_begin; p0 < g_end; p0 += panel) {
     const int64_t p1 = p0 + panel < g_end ? p0 + panel : g_end;
     for (int64_t i0 = 0; i0 < ntok; i0 += kPassTokens) {
@@ -272,6 +274,23 @@ void run(const uint8_t* packed, int64_t nb, const uint8_t* xq, size_t xq_stride,
         default: pass<F, 3>(packed, nb, tok, ids, p0, p1, y, y_stride, row_begin, row_end); break;
       }
     }
+  }
+}
+
+// Tokens go in slabs of up to kSlabTokens, each prepared then run over all
+// rows: the prepared data stays small (kSlabTokens x nb x 36 bytes), and the
+// weights are read once per slab.
+template <class F>
+void run(const uint8_t* packed, int64_t nb, const uint8_t* xq, size_t xq_stride, const int32_t* tokens,
+         int64_t ntok, bool, float* y, int64_t y_stride, int64_t row_begin, int64_t row_end) {
+  if (row_begin >= row_end) return;
+  TokenPrep& prep = token_prep();
+  for (int64_t s0 = 0; s0 < ntok; s0 += kSlabTokens) {
+    const int64_t n = ntok - s0 < kSlabTokens ? ntok - s0 : kSlabTokens;
+    int32_t ids[kSlabTokens];
+    for (int64_t i = 0; i < n; ++i) ids[i] = static_cast<int32_t>(tokens ? tokens[s0 + i] : s0 + i);
+    prepare(xq, xq_stride, ids, n, nb, F::kOffset, &prep);
+    run_slab<F>(packed, nb, xq, xq_stride, ids, n, prep, y, y_stride, row_begin, row_end);
   }
 }
 
