@@ -103,9 +103,9 @@ export async function sampleRows(
 
 /**
  * Work below this many microseconds is sampled on the calling thread: a trip
- * through libuv's pool (queue, wake a pool thread, post the result back) costs
- * 0.1-0.4 ms here, and more when the forward pass's threads still hold the
- * cores, against about 45 us for a greedy row. One decoding stream's step
+ * through libuv's pool (queue, wake a pool thread, post the result back) took
+ * 0.4-1.3 ms per step at 1 stream on a busy machine (the forward pass's
+ * threads still hold the cores), against about 45 us for a greedy row. One decoding stream's step
  * thus samples in place; a batch of rows, or any row drawn with a temperature
  * (a double-precision softmax, about 0.9 ms), still goes off the thread.
  */
