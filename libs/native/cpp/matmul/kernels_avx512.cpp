@@ -1,5 +1,5 @@
 // AVX-512 kernels (VL + BW + VNNI, on 256-bit registers) over row-interleaved
-// weights (Q4_0, Q4_1, Q5_1, IQ4_NL; Q8_0 and Q5_0 are in
+// weights (Q4_1, Q5_1, IQ4_NL; Q8_0, Q5_0 and Q4_0 are in
 // packed_lanes16_avx512.cpp, on 512-bit registers). A packed group holds one block of 8 consecutive rows: their 8 fp16
 // scales, then the quants arranged so that 32-bit lane r of every vector holds
 // 4 consecutive quants of row r. One vpdpbusd with 4 broadcast activation
@@ -242,7 +242,7 @@ Kernel avx512_kernel(GgmlType) { return {}; }
 
 PackedKernel avx512_packed_kernel(GgmlType wtype) {
   switch (wtype) {
-    case GgmlType::Q4_0: return blocks32_packed_of<PackedNibbles<Q4_0Nibbles>>();
+    case GgmlType::Q4_0: return avx512_packed_lanes16_kernel(wtype);
     case GgmlType::Q4_1: return blocks32_packed_of<PackedNibbles<Q4_1Nibbles>>();
     case GgmlType::Q5_0: return avx512_packed_lanes16_kernel(wtype);
     case GgmlType::Q5_1: return blocks32_packed_of<PackedNibbles<Q5_1Nibbles>>();

@@ -1,13 +1,14 @@
-// Packed Q8_0 and Q5_0 on 512-bit registers: 16 rows per group, so one
+// Packed Q8_0, Q5_0 and Q4_0 on 512-bit registers: 16 rows per group, so one
 // vpdpbusd serves 16 rows (this machine class runs 512-bit multiply-adds at
 // nearly the rate of 256-bit ones: about twice the work per instruction).
 //
 // A group holds one block of 16 consecutive rows: their 16 fp16 scales,
 // the format's extra bytes, then quant vectors of 64 bytes whose 32-bit
 // lane r belongs to row r. Weights are stored unsigned (vpdpbusd multiplies
-// unsigned by signed bytes): Q8_0 as w + 128, Q5_0 as its 5-bit code.
+// unsigned by signed bytes): Q8_0 as w + 128, Q5_0 as its 5-bit code, Q4_0
+// as its nibble.
 //
-// Rounding is the reference's for both (its vec-dot and its sgemm alike):
+// Rounding of Q8_0 and Q5_0 is the reference's (its vec-dot and its sgemm alike):
 // per row, 8 float lanes (lane k: elements 4k .. 4k + 3 of every block),
 // each updated block by block with a fused multiply-add by d_w * d_y, then
 // summed as ((4 + 0) + (6 + 2)) + ((5 + 1) + (7 + 3)). One vpdpbusd gives
@@ -18,6 +19,13 @@
 // they are. The integer lanes are those of the 8-row kernels, so results
 // are too.
 //
+// Q4_0 rounds as the reference's repacked Q4_0 kernels (and our 8-row one
+// before it): per row, one exact integer sum per block (all 32 products,
+// starting at -8 * sum of the block's activations), then one fused
+// multiply-add by d_w * d_y into a single float accumulator, block by block.
+// Its integer sum is kept in two chains (even and odd lanes) so that
+// consecutive vpdpbusd do not wait on each other; integers add exactly.
+//
 // Same-file rules as kernels_avx512.cpp: only <immintrin.h> and C headers.
 #pragma GCC target("avx512vnni")
 // GCC 12 reports the intentionally undefined pass-through operand inside its
@@ -27,7 +35,6 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <type_traits>
 
 #include "matmul/kernels.h"
 #include "matmul/x86_common.h"
@@ -50,6 +57,8 @@ struct Q8_0Lanes {
   static constexpr int kVectors = 8;
   static constexpr size_t kExtraBytes = 0;
   static constexpr int kOffset = 128;
+  static constexpr bool kWholeBlock = false;
+  static constexpr size_t kSrcBlock = sizeof(block_q8_0);
   static void pack_row(const uint8_t* src, int r, uint8_t*, uint8_t* quants) {
     const auto* x = reinterpret_cast<const block_q8_0*>(src);
     for (int k = 0; k < kVectors; ++k)
@@ -71,6 +80,8 @@ struct Q5_0Lanes {
   static constexpr int kVectors = 4;
   static constexpr size_t kExtraBytes = 4 * kRows;
   static constexpr int kOffset = 16;
+  static constexpr bool kWholeBlock = false;
+  static constexpr size_t kSrcBlock = sizeof(block_q5_0);
   static void pack_row(const uint8_t* src, int r, uint8_t* extra, uint8_t* quants) {
     const auto* x = reinterpret_cast<const block_q5_0*>(src);
     uint32_t qh;
@@ -110,6 +121,30 @@ struct Q5_0Lanes {
   }
 };
 
+// Q4_0: as Q5_0 without the fifth bits (value = nibble - 8), summed per
+// whole block (see the top of the file).
+struct Q4_0Lanes {
+  static constexpr int kVectors = 4;
+  static constexpr size_t kExtraBytes = 0;
+  static constexpr int kOffset = 8;
+  static constexpr bool kWholeBlock = true;
+  static constexpr size_t kSrcBlock = sizeof(block_q4_0);
+  static void pack_row(const uint8_t* src, int r, uint8_t*, uint8_t* quants) {
+    const auto* x = reinterpret_cast<const block_q4_0*>(src);
+    for (int k = 0; k < kVectors; ++k) std::memcpy(quants + 64 * k + 4 * r, x->qs + 4 * k, 4);
+  }
+  template <class Fn>
+  static void lanes(const uint8_t*, const uint8_t* quants, Fn&& lane) {
+    const __m512i low = _mm512_set1_epi8(0x0F);
+#pragma GCC unroll 4
+    for (int k = 0; k < kVectors; ++k) {
+      const __m512i v = _mm512_loadu_si512(quants + 64 * k);
+      lane(k, _mm512_and_si512(v, low));
+      lane(4 + k, _mm512_and_si512(_mm512_srli_epi16(v, 4), low));
+    }
+  }
+};
+
 template <class F>
 constexpr size_t group_bytes() {
   return kScaleBytes + F::kExtraBytes + 64 * F::kVectors;
@@ -117,7 +152,7 @@ constexpr size_t group_bytes() {
 
 template <class F>
 void pack(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8_t* dst) {
-  constexpr size_t kSrcBlock = sizeof(typename std::conditional<F::kVectors == 8, block_q8_0, block_q5_0>::type);
+  constexpr size_t kSrcBlock = F::kSrcBlock;
   const int64_t groups = (rows + kRows - 1) / kRows;
   std::memset(dst, 0, static_cast<size_t>(groups * nb) * group_bytes<F>());
   for (int64_t g = 0; g < groups; ++g)
@@ -165,8 +200,10 @@ struct TokenRef {
   const float* d;
 };
 
+// Whole-block formats (kWholeBlock) use only lane 0's start: the offset
+// term of the whole block.
 void prepare(const uint8_t* xq, size_t xq_stride, const int32_t* tokens, int64_t ntok, int64_t nb, int offset_value,
-             TokenPrep* p) {
+             bool whole_block, TokenPrep* p) {
   p->reserve(static_cast<size_t>(ntok * nb));
   // vpdpbusd of ones with a block's activations gives its 8 lane sums.
   const __m256i ones = _mm256_set1_epi8(1);
@@ -176,8 +213,11 @@ void prepare(const uint8_t* xq, size_t xq_stride, const int32_t* tokens, int64_t
     const auto* y = reinterpret_cast<const block_q8_0*>(xq + t * static_cast<int64_t>(xq_stride));
     for (int64_t b = 0; b < nb; ++b) {
       const __m256i sums = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, load256(y[b].qs));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(p->start + (i * nb + b) * kLanes),
-                          _mm256_mullo_epi32(sums, offset));
+      int32_t* start = p->start + (i * nb + b) * kLanes;
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(start), _mm256_mullo_epi32(sums, offset));
+      if (whole_block) {
+        for (int k = 1; k < kLanes; ++k) start[0] += start[k];
+      }
       p->d[i * nb + b] = half_to_float(y[b].d);
     }
   }
@@ -187,6 +227,41 @@ inline __m512i bcast4_512(const int8_t* p) {
   int32_t v;
   std::memcpy(&v, p, 4);
   return _mm512_set1_epi32(v);
+}
+
+// One group (16 rows) of a whole-block format against T tokens.
+template <class F, int T>
+void dots_whole_block(const uint8_t* group, int64_t nb, const TokenRef* tok, __m512* out) {
+  constexpr size_t kGroupBytes = group_bytes<F>();
+  __m512 acc[T];
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* g = group + static_cast<size_t>(b) * kGroupBytes;
+    if (T == 1) {
+      for (size_t off = 0; off < kGroupBytes; off += 64)
+        _mm_prefetch(reinterpret_cast<const char*>(g + 1024 + off), _MM_HINT_T0);
+    }
+    __m512i sum[T][2];
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      sum[t][0] = _mm512_set1_epi32(tok[t].start[b * kLanes]);
+      sum[t][1] = _mm512_setzero_si512();
+    }
+    F::lanes(g + kScaleBytes, g + kScaleBytes + F::kExtraBytes, [&](int k, __m512i v) {
+#pragma GCC unroll 8
+      for (int t = 0; t < T; ++t)
+        sum[t][k & 1] = _mm512_dpbusd_epi32(sum[t][k & 1], v, bcast4_512(tok[t].y[b].qs + 4 * k));
+    });
+    const __m512 dw = _mm512_cvtph_ps(load256(g));
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      const __m512 dd = _mm512_mul_ps(dw, _mm512_set1_ps(tok[t].d[b]));
+      acc[t] = _mm512_fmadd_ps(dd, _mm512_cvtepi32_ps(_mm512_add_epi32(sum[t][0], sum[t][1])), acc[t]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) out[t] = acc[t];
 }
 
 // One group (16 rows) against T tokens: out[t] holds the 16 row results.
@@ -241,7 +316,11 @@ void pass(const uint8_t* packed, int64_t nb, const TokenRef* tok, const int64_t*
   const size_t stride = static_cast<size_t>(nb) * group_bytes<F>();
   for (int64_t g = g0; g < g1; ++g) {
     __m512 out[T];
-    dots<F, T>(packed + g * stride, nb, tok, out);
+    if constexpr (F::kWholeBlock) {
+      dots_whole_block<F, T>(packed + g * stride, nb, tok, out);
+    } else {
+      dots<F, T>(packed + g * stride, nb, tok, out);
+    }
     for (int t = 0; t < T; ++t) store(out[t], y + ids[t] * y_stride, g * kRows, row_begin, row_end);
   }
 }
@@ -289,7 +368,7 @@ void run(const uint8_t* packed, int64_t nb, const uint8_t* xq, size_t xq_stride,
     const int64_t n = ntok - s0 < kSlabTokens ? ntok - s0 : kSlabTokens;
     int32_t ids[kSlabTokens];
     for (int64_t i = 0; i < n; ++i) ids[i] = static_cast<int32_t>(tokens ? tokens[s0 + i] : s0 + i);
-    prepare(xq, xq_stride, ids, n, nb, F::kOffset, &prep);
+    prepare(xq, xq_stride, ids, n, nb, F::kOffset, F::kWholeBlock, &prep);
     run_slab<F>(packed, nb, xq, xq_stride, ids, n, prep, y, y_stride, row_begin, row_end);
   }
 }
@@ -311,6 +390,7 @@ PackedKernel avx512_packed_lanes16_kernel(GgmlType wtype) {
   switch (wtype) {
     case GgmlType::Q8_0: return lanes16_kernel<Q8_0Lanes>();
     case GgmlType::Q5_0: return lanes16_kernel<Q5_0Lanes>();
+    case GgmlType::Q4_0: return lanes16_kernel<Q4_0Lanes>();
     default: return {};
   }
 }
