@@ -6,3 +6,4 @@ export { cudaInfo, type CudaInfo, type CudaDevice } from './cuda';
 export { defaultThreads } from './threads';
 export { loadAddon, ADDON_PATH, type NativeAddon } from './addon';
 export { matmul, timeMatmul, quantizeActivations, activationRowBytes, bestMatmulPath, packedWeightsBytes, MATMUL_TYPES, type MatmulArgs, type MatmulPath } from './matmul';
+export type { NativeSampleRequest, NativeSampleResult } from './sampling-types';

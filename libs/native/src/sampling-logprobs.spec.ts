@@ -5,25 +5,11 @@
 // kernels existed, so a change of kernel can never change a sampled token.
 import { loadAddon } from './addon';
 import { cpuFeatures, setKernelPath, type KernelPath } from './cpu';
+import type { NativeSampleRequest, NativeSampleResult } from './sampling-types';
 import { gaussian, rng } from './test-utils/random';
 
-interface SampleOut {
-  tokens: Int32Array;
-  logprobs: Float32Array;
-  topTokens: Int32Array;
-  topLogprobs: Float32Array;
-  maxTop: number;
-}
-
 interface RawSampler {
-  sample(req: {
-    logits: Float32Array;
-    nVocab: number;
-    params: Float32Array;
-    rng: Uint32Array;
-    history: Int32Array;
-    historyStarts: Int32Array;
-  }): Promise<SampleOut>;
+  sample(req: NativeSampleRequest): Promise<NativeSampleResult>;
 }
 
 const sampler = loadAddon() as unknown as RawSampler;
@@ -41,7 +27,7 @@ interface Row {
 }
 
 /** One native call sampling every row (all rows share a length). */
-function sample(rows: Row[]): Promise<SampleOut> {
+function sample(rows: Row[]): Promise<NativeSampleResult> {
   const n = rows[0].logits.length;
   const logits = new Float32Array(rows.length * n);
   const params = new Float32Array(rows.length * 8);

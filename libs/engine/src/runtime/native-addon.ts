@@ -1,7 +1,7 @@
 // The slice of the native addon this runtime uses (model and sampling
 // bindings, which live in libs/native/cpp/{model,sampling}), typed.
 
-import { loadAddon } from '@tessera/native';
+import { loadAddon, type NativeSampleRequest, type NativeSampleResult } from '@tessera/native';
 import { RuntimeError } from './errors';
 
 export interface NativeHParams {
@@ -75,29 +75,7 @@ export interface NativeModelInfo {
   scratchBytes: number;
 }
 
-export interface NativeSampleRequest {
-  /** rows × nVocab logits. */
-  logits: Float32Array;
-  nVocab: number;
-  /** Per row, 8 floats: temperature, topK, topP, minP, repetition, presence, frequency, topLogprobs. */
-  params: Float32Array;
-  /** Per row: seed high/low 32 bits and the step counter (Uint32 triples). */
-  rng: Uint32Array;
-  /** Token histories for penalties, concatenated; historyStarts has rows + 1 offsets. */
-  history: Int32Array;
-  historyStarts: Int32Array;
-}
-
-export interface NativeSampleResult {
-  /** Per row: the chosen token. */
-  tokens: Int32Array;
-  /** Per row: log-probability of the chosen token under the raw logits. */
-  logprobs: Float32Array;
-  /** Per row, maxTop entries (token, logprob), -1/NaN padded. */
-  topTokens: Int32Array;
-  topLogprobs: Float32Array;
-  maxTop: number;
-}
+export type { NativeSampleRequest, NativeSampleResult };
 
 export interface NativeAddon {
   LlamaModelHandle: new (
