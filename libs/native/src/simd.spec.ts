@@ -4,6 +4,7 @@
 import { GGMLType } from './ggml-types';
 import { dequantizeSync, quantizeSync } from './convert';
 import { cpuFeatures, kernelPath, setKernelPath, type KernelPath } from './cpu';
+import { quantizeActivations } from './matmul';
 import { gaussian } from './test-utils/random';
 
 // The SIMD tables to check against the scalar one: 'auto', plus 'avx2' where
@@ -210,5 +211,34 @@ describe('SIMD kernels agree with the scalar reference', () => {
     }
     const scalar = withPath('scalar', () => quantizeSync(GGMLType.Q8_0, data, 32));
     expect(quantizeSync(GGMLType.Q8_0, data, 32).equals(scalar)).toBe(true);
+  });
+
+  it.each([
+    ['Q8_0 (Q4_0 weights)', GGMLType.Q4_0, 32],
+    ['Q8_1 (Q4_1 weights)', GGMLType.Q4_1, 32],
+    ['Q8_K (Q6_K weights)', GGMLType.Q6_K, 256],
+  ])('activation quantization to %s writes the same bytes on every path', (_name, type, block) => {
+    // Ordinary rows at many scales, then blocks built to hit the edges: ties
+    // for the largest magnitude (either sign first), exact halves after
+    // scaling, signed zeros, an overflowing inverse scale, NaN, infinities.
+    const special: number[][] = [
+      Array.from({ length: block }, (_, i) => (i === 3 ? -2 : i === 9 ? 2 : 0.1 * i)),
+      Array.from({ length: block }, (_, i) => (i === 3 ? 2 : i === 9 ? -2 : 0.1 * i)),
+      Array.from({ length: block }, (_, i) => (i === 0 ? 127 : (i % 9) - 4 + 0.5)),
+      Array.from({ length: block }, (_, i) => (i % 2 ? -0 : 0)),
+      Array.from({ length: block }, (_, i) => (i === 0 ? 1e-40 : 0)),
+      Array.from({ length: block }, (_, i) => (i === 2 ? -1e-42 : i === 5 ? 1e-43 : 0)),
+      Array.from({ length: block }, (_, i) => (i === 5 ? NaN : i)),
+      Array.from({ length: block }, (_, i) => (i === 7 ? -Infinity : i)),
+      Array.from({ length: block }, (_, i) => (i === 1 ? 3e38 : -3e38 * (i % 2))),
+    ];
+    const g = gaussian(block * 64, 41);
+    for (let i = 0; i < g.length; i++) g[i] *= 2 ** ((Math.floor(i / block) % 40) - 20);
+    const data = Float32Array.from([...special.flat(), ...g]);
+    const scalar = withPath('scalar', () => quantizeActivations(type, data, block));
+    for (const path of SIMD_PATHS) expect(withPath(path, () => quantizeActivations(type, data, block)).equals(scalar)).toBe(true);
+    // and a whole row, as the forward pass quantizes it
+    const row = data.subarray(0, block * 8);
+    expect(withPath('auto', () => quantizeActivations(type, row, row.length)).equals(withPath('scalar', () => quantizeActivations(type, row, row.length)))).toBe(true);
   });
 });

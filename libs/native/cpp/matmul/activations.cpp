@@ -9,7 +9,10 @@
 #include <cmath>
 #include <cstring>
 #include "matmul/matmul.h"
+#include "cpu_features.h"
+#include "matmul/activation_blocks.h"
 #include "matmul/kernels.h"
+#include "quants/kernel_table.h"
 #include "quants/quant_common.h"
 
 namespace tessera {
@@ -43,9 +46,14 @@ size_t activation_row_bytes(GgmlType wtype, int64_t cols) {
 
 namespace {
 
+// fmax would be a library call per element; a > m ? a : m is one maxss and
+// gives the same result here (a NaN never replaces m, as with fmax).
 float max_abs(const float* x, int n) {
   float amax = 0.0f;
-  for (int j = 0; j < n; ++j) amax = std::fmax(amax, std::fabs(x[j]));
+  for (int j = 0; j < n; ++j) {
+    const float a = std::fabs(x[j]);
+    amax = a > amax ? a : amax;
+  }
   return amax;
 }
 
@@ -60,56 +68,68 @@ int quantize_32(const float* x, float id, int8_t* q) {
   return sum;
 }
 
-void quantize_q8_0(const float* x, block_q8_0* y, int64_t nb) {
-  for (int64_t i = 0; i < nb; ++i, x += QK8_0) {
-    const float amax = max_abs(x, QK8_0);
-    const float d = amax / 127.0f;
-    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
-    y[i].d = fp32_to_fp16(d);
-    quantize_32(x, id, y[i].qs);
-  }
+bool use_avx2() {
+  const CpuFeatures& f = cpu_features();
+  return kernel_path() != KernelPath::Scalar && f.avx2 && f.fma && f.f16c;
 }
 
-void quantize_q8_1(const float* x, block_q8_1* y, int64_t nb) {
-  for (int64_t i = 0; i < nb; ++i, x += QK8_1) {
-    const float amax = max_abs(x, QK8_1);
-    const float d = amax / 127.0f;
-    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
-    y[i].d = fp32_to_fp16(d);
-    const int sum = quantize_32(x, id, y[i].qs);
-    y[i].s = fp32_to_fp16(d * static_cast<float>(sum));
-  }
+}  // namespace
+
+namespace mm {
+
+void quantize_block_q8_0(const float* x, block_q8_0* y) {
+  const float amax = max_abs(x, QK8_0);
+  const float d = amax / 127.0f;
+  const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+  y->d = fp32_to_fp16(d);
+  quantize_32(x, id, y->qs);
 }
 
-void quantize_q8_K(const float* x, block_q8_K* y, int64_t nb) {
-  for (int64_t i = 0; i < nb; ++i, x += QK_K) {
-    // The signed value of largest magnitude (first one on ties) sets the
-    // scale, so it maps to exactly -127.
-    float amax = 0.0f, vmax = 0.0f;
-    for (int j = 0; j < QK_K; ++j) {
-      const float ax = std::fabs(x[j]);
-      if (ax > amax) {
-        amax = ax;
-        vmax = x[j];
-      }
+void quantize_block_q8_1(const float* x, block_q8_1* y) {
+  const float amax = max_abs(x, QK8_1);
+  const float d = amax / 127.0f;
+  const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+  y->d = fp32_to_fp16(d);
+  const int sum = quantize_32(x, id, y->qs);
+  y->s = fp32_to_fp16(d * static_cast<float>(sum));
+}
+
+void quantize_block_q8_K(const float* x, block_q8_K* y) {
+  // The signed value of largest magnitude (first one on ties) sets the
+  // scale, so it maps to exactly -127.
+  float amax = 0.0f, vmax = 0.0f;
+  for (int j = 0; j < QK_K; ++j) {
+    const float ax = std::fabs(x[j]);
+    if (ax > amax) {
+      amax = ax;
+      vmax = x[j];
     }
-    block_q8_K& b = y[i];
-    if (amax == 0.0f) {
-      std::memset(&b, 0, sizeof b);
-      continue;
-    }
-    const float iscale = -127.0f / vmax;
-    for (int j = 0; j < QK_K; ++j) {
-      const int v = nearest_int(iscale * x[j]);
-      b.qs[j] = static_cast<int8_t>(v < 127 ? v : 127);
-    }
-    for (int g = 0; g < QK_K / 16; ++g) {
-      int sum = 0;
-      for (int j = 0; j < 16; ++j) sum += b.qs[g * 16 + j];
-      b.bsums[g] = static_cast<int16_t>(sum);
-    }
-    b.d = 1.0f / iscale;
   }
+  block_q8_K& b = *y;
+  if (amax == 0.0f) {
+    std::memset(&b, 0, sizeof b);
+    return;
+  }
+  const float iscale = -127.0f / vmax;
+  for (int j = 0; j < QK_K; ++j) {
+    const int v = nearest_int(iscale * x[j]);
+    b.qs[j] = static_cast<int8_t>(v < 127 ? v : 127);
+  }
+  for (int g = 0; g < QK_K / 16; ++g) {
+    int sum = 0;
+    for (int j = 0; j < 16; ++j) sum += b.qs[g * 16 + j];
+    b.bsums[g] = static_cast<int16_t>(sum);
+  }
+  b.d = 1.0f / iscale;
+}
+
+}  // namespace mm
+
+namespace {
+
+template <typename Block, void (*One)(const float*, Block*)>
+void quantize_blocks(const float* x, Block* y, int64_t nb, int64_t block) {
+  for (int64_t i = 0; i < nb; ++i) One(x + i * block, y + i);
 }
 
 }  // namespace
@@ -129,9 +149,21 @@ void quantize_activations(GgmlType wtype, const float* x, void* xq, int64_t cols
       for (int64_t j = 0; j < cols; ++j) out[j] = fp32_to_bf16(x[j]);
       return;
     }
-    case GgmlType::Q8_0: quantize_q8_0(x, static_cast<block_q8_0*>(xq), cols / QK8_0); return;
-    case GgmlType::Q8_1: quantize_q8_1(x, static_cast<block_q8_1*>(xq), cols / QK8_1); return;
-    case GgmlType::Q8_K: quantize_q8_K(x, static_cast<block_q8_K*>(xq), cols / QK_K); return;
+    case GgmlType::Q8_0: {
+      auto* y = static_cast<block_q8_0*>(xq);
+      if (use_avx2()) return mm::quantize_q8_0_avx2(x, y, cols / QK8_0);
+      return quantize_blocks<block_q8_0, mm::quantize_block_q8_0>(x, y, cols / QK8_0, QK8_0);
+    }
+    case GgmlType::Q8_1: {
+      auto* y = static_cast<block_q8_1*>(xq);
+      if (use_avx2()) return mm::quantize_q8_1_avx2(x, y, cols / QK8_1);
+      return quantize_blocks<block_q8_1, mm::quantize_block_q8_1>(x, y, cols / QK8_1, QK8_1);
+    }
+    case GgmlType::Q8_K: {
+      auto* y = static_cast<block_q8_K*>(xq);
+      if (use_avx2()) return mm::quantize_q8_K_avx2(x, y, cols / QK_K);
+      return quantize_blocks<block_q8_K, mm::quantize_block_q8_K>(x, y, cols / QK_K, QK_K);
+    }
     default: return;
   }
 }

@@ -79,6 +79,7 @@ const float* RankRuntime::forward(const ForwardBatch& b) {
     if (rows > 0) ffn_block(l, rows);
   }
   output_logits(R);
+  pool_.rest();
   return logits_.as<float>();
 }
 

@@ -89,6 +89,7 @@ void ThreadPool::run(int64_t n_tasks, TaskRef task) {
 void ThreadPool::run_region(int64_t n_tasks, TaskRef task) {
   task_ = &task;
   done_.store(0, std::memory_order_relaxed);
+  resting_.store(false, std::memory_order_relaxed);
   generation_ = (generation_ + 1) & ((1ull << (64 - kGenShift)) - 1);
   if (generation_ == 0) generation_ = 1;  // 0 is the idle ticket's generation
   ticket_.store((generation_ << kGenShift) | (static_cast<uint64_t>(n_tasks) << kIndexBits),
@@ -122,7 +123,8 @@ void ThreadPool::wait_for_region(uint64_t* seen) {
   const auto spin_until = std::chrono::steady_clock::now() + kSpinFor;
   for (int spins = 1; generation() == *seen && !stop_.load(std::memory_order_relaxed); ++spins) {
     cpu_relax();
-    if (spins % 64 != 0 || std::chrono::steady_clock::now() < spin_until) continue;
+    if (spins % 64 != 0) continue;
+    if (!resting_.load(std::memory_order_relaxed) && std::chrono::steady_clock::now() < spin_until) continue;
     // Sleep: announce it, then re-check, so a region published meanwhile is
     // either seen here or its wake_seq_ bump makes futex_wait return.
     sleepers_.fetch_add(1, std::memory_order_seq_cst);

@@ -52,6 +52,12 @@ class ThreadPool {
   // Not re-entrant: one region at a time, from one calling thread.
   void run(int64_t n_tasks, TaskRef task);
 
+  // Says no region follows soon (a forward pass ended): idle workers sleep
+  // at once instead of spinning, so they leave the cores to the threads
+  // that carry the result to JS and bring the next call. The next run()
+  // wakes them.
+  void rest() { resting_.store(true, std::memory_order_relaxed); }
+
  private:
   // The ticket packs (generation, back, front) into one word: tasks
   // [front, back) are unclaimed. A claim is a single compare-and-swap that
@@ -76,6 +82,7 @@ class ThreadPool {
   alignas(64) std::atomic<int32_t> wake_seq_{0};
   std::atomic<int32_t> sleepers_{0};
   std::atomic<bool> stop_{false};
+  std::atomic<bool> resting_{false};
 };
 
 }  // namespace tessera
