@@ -84,12 +84,15 @@ async function measureOne(path) {
   await model.forward(batchOf(warmUp, 0, blockSize, maxBlocks)); // warm-up: pages, threads (also with -p 0)
   const pp = [];
   const tg = [];
+  // One logits row for every decode step, as a generation loop keeps (and as
+  // the reference's context keeps its logits buffer).
+  const logits = new Float32Array(model.nVocab);
   for (let r = 0; r < reps; r++) {
     if (promptLen > 0) pp.push(await time(() => model.forward(batchOf(prompt, 0, blockSize, maxBlocks))));
     if (genLen > 0) {
       tg.push(
         await time(async () => {
-          for (let i = 0; i < genLen; i++) await model.forward(batchOf([tokenAt(r * 1000 + i)], i, blockSize, maxBlocks));
+          for (let i = 0; i < genLen; i++) await model.forward(batchOf([tokenAt(r * 1000 + i)], i, blockSize, maxBlocks), logits);
         }),
       );
     }

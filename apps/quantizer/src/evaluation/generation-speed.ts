@@ -16,7 +16,7 @@ export async function generationTokensPerSecond(path: string, opts: { threads: n
     for (let i = 0; i < opts.tokens; i++) {
       opts.signal?.throwIfAborted();
       const next = argmax(logits);
-      logits = await model.forward(sequenceBatch(model, [next], pos, 0));
+      logits = await model.forward(sequenceBatch(model, [next], pos, 0), logits); // argmax has read it
       pos++;
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;

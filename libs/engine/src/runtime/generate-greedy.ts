@@ -56,8 +56,9 @@ export async function generateGreedy(model: LlamaModel, prompt: number[], n: num
   const steps: GreedyStep[] = [];
   let input = prompt;
   let pos = 0;
+  const row = new Float32Array(model.nVocab); // each step's logits are read before the next step
   for (let i = 0; i < n; i++) {
-    const logits = await model.forward(sequenceBatch(model, input, pos, firstBlock));
+    const logits = await model.forward(sequenceBatch(model, input, pos, firstBlock), row);
     const token = argmax(logits);
     steps.push({ token, top: k > 0 ? topLogprobs(logits, k) : [] });
     pos += input.length;

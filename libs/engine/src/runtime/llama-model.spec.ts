@@ -26,6 +26,42 @@ describe('LlamaModel', () => {
     expect(logits.subarray(0, 512)).not.toEqual(logits.subarray(512, 1024));
   });
 
+  it('writes the logits into a caller-owned array when given one, the same values as a fresh array', async () => {
+    const batch = () => {
+      const b = sequenceBatch(model, [510, 72, 101], 0, 0);
+      b.logitRows = Int32Array.of(2, 0);
+      return b;
+    };
+    const fresh = await model.forward(batch());
+    // Longer than needed: the result is a view of its first 2 x n_vocab floats.
+    const into = new Float32Array(3 * 512).fill(-7);
+    const out = await model.forward(batch(), into);
+    expect(out.buffer).toBe(into.buffer);
+    expect(out.byteOffset).toBe(0);
+    expect(out).toEqual(fresh);
+    expect(into.subarray(1024).every((v) => v === -7)).toBe(true);
+    // Exactly the size: the array itself, reused step after step.
+    const row = new Float32Array(512);
+    const first = await model.forward(sequenceBatch(model, [65], 0, 0), row);
+    expect(first).toBe(row);
+    const copy = Float32Array.from(first);
+    const second = await model.forward(sequenceBatch(model, [66], 0, 1), row);
+    expect(second).toBe(row);
+    expect(second).not.toEqual(copy);
+    expect(second).toEqual(await model.forward(sequenceBatch(model, [66], 0, 1)));
+  });
+
+  it('refuses an output array that is too small or of the wrong type, in the wrapper and in the addon', async () => {
+    const b = () => sequenceBatch(model, [510, 72], 0, 0);
+    await expect(model.forward(b(), new Float32Array(511))).rejects.toMatchObject({ name: 'RuntimeError', code: 'EINVAL' });
+    await expect(model.forward(b(), new Float64Array(512) as unknown as Float32Array)).rejects.toMatchObject({ code: 'EINVAL' });
+    // A direct caller of the addon gets a typed error, not a write past the end.
+    const handle = (model as unknown as { handle: { forward(b: unknown, into?: unknown): Promise<Float32Array> } }).handle;
+    expect(() => handle.forward(b(), new Float32Array(100))).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(() => handle.forward(b(), [1, 2, 3])).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    await expect(model.forward(b())).resolves.toHaveLength(512);
+  });
+
   it('rejects inconsistent batches before running them', async () => {
     const good = () => sequenceBatch(model, [510, 72, 101], 0, 0);
     const cases: [string, (b: ReturnType<typeof good>) => void][] = [

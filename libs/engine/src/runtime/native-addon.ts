@@ -52,7 +52,8 @@ export interface NativeBatch {
 }
 
 export interface NativeModelHandle {
-  forward(batch: NativeBatch): Promise<Float32Array>;
+  /** Resolves to `into` when given (filled off the JS thread), else to a new array. */
+  forward(batch: NativeBatch, into?: Float32Array): Promise<Float32Array>;
   /** (src, dst) block id pairs; copies every layer's K and V. */
   copyBlocks(pairs: Int32Array): Promise<void>;
   close(): void;

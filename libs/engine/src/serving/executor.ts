@@ -29,7 +29,7 @@ export interface SampledToken {
 export interface ModelExecutor {
   readonly vocabSize: number;
   copyBlocks(copies: BlockCopy[]): Promise<void>;
-  /** Logits of `batch.logitRows`, row-major (rows × vocabSize). */
+  /** Logits of `batch.logitRows`, row-major (rows × vocabSize); valid until the next forward (the array may be reused). */
   forward(batch: ForwardBatch): Promise<Float32Array>;
   sample(logits: Float32Array, requests: SampleRequest[]): Promise<SampledToken[]>;
 }

@@ -7,6 +7,12 @@ import type { ModelExecutor, SampledToken, SampleRequest } from './executor';
 
 /** The engine's view of a loaded native model: forward, KV block copies, sampling. */
 export class NativeExecutor implements ModelExecutor {
+  // One logits array for every step, grown as batches ask for more rows: a
+  // step's logits are sampled before the next forward starts (the engine
+  // never has two steps in flight), so reusing it is safe and saves a fresh
+  // allocation per step.
+  private logits = new Float32Array(0);
+
   constructor(readonly model: LlamaModel) {}
 
   get vocabSize(): number {
@@ -22,7 +28,9 @@ export class NativeExecutor implements ModelExecutor {
   }
 
   forward(batch: ForwardBatch): Promise<Float32Array> {
-    return this.model.forward(batch);
+    const n = batch.logitRows.length * this.model.nVocab;
+    if (this.logits.length < n) this.logits = new Float32Array(n);
+    return this.model.forward(batch, this.logits);
   }
 
   async sample(logits: Float32Array, requests: SampleRequest[]): Promise<SampledToken[]> {

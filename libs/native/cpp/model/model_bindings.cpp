@@ -1,6 +1,10 @@
 // JS entry point for the llama forward pass:
 //   new LlamaModelHandle(path, hparams, tensors, options)
-//   handle.forward(batch) -> Promise<Float32Array>   (one call at a time: EBUSY)
+//   handle.forward(batch[, into]) -> Promise<Float32Array>   (one call at a time: EBUSY)
+//     into: a Float32Array of at least logitRows.length * n_vocab floats that
+//     the logits are written to, off the JS thread (the promise resolves to
+//     it); without it, a new array each call. Reusing one array per step
+//     spares an allocation of fresh pages and a copy on the JS thread.
 //   handle.copyBlocks(Int32Array src,dst,...) -> Promise<void>  (EBUSY likewise)
 //   handle.close()
 //   handle.info() -> { kvCacheBytes, threads, tensorParallel, kvBlocks, blockSize,
@@ -127,7 +131,7 @@ class LlamaModelHandle;
 class ForwardWorker : public Napi::AsyncWorker {
  public:
   ForwardWorker(Napi::Env env, LlamaModelHandle* owner, Napi::Object self, std::shared_ptr<LlamaRuntime> rt,
-                ForwardBatch batch);
+                ForwardBatch batch, Napi::Float32Array into);
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
  protected:
@@ -142,6 +146,10 @@ class ForwardWorker : public Napi::AsyncWorker {
   std::shared_ptr<LlamaRuntime> rt_;
   ForwardBatch batch_;
   const float* logits_ = nullptr;
+  // The caller's output array, if any: referenced so it outlives the call;
+  // its data pointer is taken on the JS thread.
+  Napi::Reference<Napi::Float32Array> into_;
+  float* into_data_ = nullptr;
   std::string error_code_;
 };
 
@@ -238,8 +246,17 @@ class LlamaModelHandle : public Napi::ObjectWrap<LlamaModelHandle> {
     int64_t mb;
     if (!read_int(env, b, "maxBlocksPerSeq", 1, 1 << 24, &mb)) return env.Undefined();
     batch.max_blocks_per_seq = static_cast<int32_t>(mb);
+    Napi::Float32Array into;
+    if (info.Length() >= 2 && !info[1].IsUndefined()) {
+      const size_t need = batch.logit_rows.size() * static_cast<size_t>(runtime_->hparams().n_vocab);
+      if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
+          info[1].As<Napi::Float32Array>().ElementLength() < need) {
+        return throw_coded(env, "EINVAL", "forward's output must be a Float32Array of logitRows.length * n_vocab floats");
+      }
+      into = info[1].As<Napi::Float32Array>();
+    }
     busy_ = true;
-    auto* worker = new ForwardWorker(env, this, Value(), runtime_, std::move(batch));
+    auto* worker = new ForwardWorker(env, this, Value(), runtime_, std::move(batch), into);
     Napi::Promise p = worker->Promise();
     worker->Queue();
     return p;
@@ -288,17 +305,26 @@ class LlamaModelHandle : public Napi::ObjectWrap<LlamaModelHandle> {
 };
 
 ForwardWorker::ForwardWorker(Napi::Env env, LlamaModelHandle* owner, Napi::Object self,
-                             std::shared_ptr<LlamaRuntime> rt, ForwardBatch batch)
+                             std::shared_ptr<LlamaRuntime> rt, ForwardBatch batch, Napi::Float32Array into)
     : Napi::AsyncWorker(env, "tessera.forward"),
       deferred_(Napi::Promise::Deferred::New(env)),
       owner_(owner),
       self_(Napi::Persistent(self)),
       rt_(std::move(rt)),
-      batch_(std::move(batch)) {}
+      batch_(std::move(batch)) {
+  if (!into.IsEmpty()) {
+    into_ = Napi::Persistent(into);
+    into_data_ = into.Data();
+  }
+}
 
 void ForwardWorker::Execute() {
   try {
     logits_ = rt_->forward(batch_);
+    if (into_data_) {
+      const size_t n = batch_.logit_rows.size() * static_cast<size_t>(rt_->hparams().n_vocab);
+      if (n) std::memcpy(into_data_, logits_, n * sizeof(float));
+    }
   } catch (const ModelError& e) {
     error_code_ = e.code();
     SetError(e.what());
@@ -310,6 +336,11 @@ void ForwardWorker::Execute() {
 
 void ForwardWorker::OnOK() {
   Napi::Env env = Env();
+  if (into_data_) {
+    owner_->finish();
+    deferred_.Resolve(into_.Value());
+    return;
+  }
   const size_t n = batch_.logit_rows.size() * static_cast<size_t>(rt_->hparams().n_vocab);
   Napi::Float32Array out = Napi::Float32Array::New(env, n);
   if (n) std::memcpy(out.Data(), logits_, n * sizeof(float));
