@@ -271,3 +271,33 @@ describe('matmul on golden tensors', () => {
     }
   });
 });
+
+// Q6_K's packed kernel computes each row's 8 integer lanes its own way, then
+// converts and accumulates them exactly as the unpacked kernels do: the same
+// bits for row counts around its group size and every pass shape of tokens.
+describe('packed Q6_K gives the bits of the unpacked kernel', () => {
+  const type = GGMLType.Q6_K;
+  const cases = [16, 23, 31, 45].flatMap((rows) => [256, 1536].map((cols) => ({ rows, cols })));
+  describe.each(cases)('$rows rows x $cols cols', ({ rows, cols }) => {
+    // (Where this CPU has no packed kernel, packed: true runs the plain one.)
+    it('for 1 to 16 tokens at once, whole and split', () => {
+      const traits = findTypeTraits(type)!;
+      const weights = new Uint8Array((rows * cols * traits.typeSize) / traits.blockSize);
+      const next = rng(rows * 7 + cols);
+      for (let i = 0; i < weights.length; i++) weights[i] = Math.floor(next() * 256);
+      const dv = new DataView(weights.buffer);
+      for (let b = 0; b < weights.length / traits.typeSize; b++) {
+        dv.setUint16(b * traits.typeSize + 208, (next() < 0.5 ? 0x8000 : 0) | ((5 + Math.floor(next() * 6)) << 10) | Math.floor(next() * 1024), true);
+      }
+      for (let tokens = 1; tokens <= 16; tokens++) {
+        const x = gaussian(tokens * cols, tokens + cols, 3);
+        // Activations at the int8 extremes, where a saturating step would show.
+        for (let i = 0; i < cols; i += 5) x[i] = i % 2 ? 40 : -40;
+        const args = { type, weights, rows, cols, xq: quantizeActivations(type, x, cols), nTokens: tokens, path: 'auto' as const };
+        const plain = Array.from(matmul({ ...args, packed: false }));
+        expect(Array.from(matmul({ ...args, packed: true }))).toEqual(plain);
+        expect(Array.from(matmul({ ...args, packed: true, splits: [rows >> 1] }))).toEqual(plain);
+      }
+    });
+  });
+});

@@ -1,4 +1,4 @@
-// Packed AVX-512 (VL + BW + VNNI) kernels for Q4_K, Q5_K and Q6_K: 8 rows of one
+// Packed AVX-512 (VL + BW + VNNI) kernels for Q4_K and Q5_K: 8 rows of one
 // super-block per group, quants arranged as in kernels_avx512.cpp (lane r of a
 // vector holds 4 consecutive quants of row r), sub-block scales unpacked to
 // one byte per row. Per sub-block, vpdpbusd gives 8 exact integer row sums.
@@ -133,129 +133,16 @@ struct PackedK4Like {
   }
 };
 
-// Q6_K group: d[8] (fp16); scales[16 groups][8 rows] (int8); then for each
-// half h and k = 0..7 three vectors: ql[64h + 4k ..], ql[64h + 32 + 4k ..] and
-// qh[32h + 4k ..] of each row. They rebuild four 6-bit values (stored + 32,
-// so 0..63) per byte position: elements 128h + 32s + 4k + (0..3) for
-// s = 0..3, in group 8h + 2s + k / 4.
-//
-// The reference rounds a Q6_K dot in 8 int32 lanes per row (lane k: elements
-// 32c + 4k .. 32c + 4k + 3 of every 32-element run c, products paired in
-// int16 and scaled by their group's scale with a multiply-add), takes
-// 32 * (bsums[2k] * scale[2k] + bsums[2k + 1] * scale[2k + 1]) off lane k,
-// converts the lanes to float and accumulates them with a fused
-// multiply-add by d_y * d_x per super-block, and sums the 8 lanes at the
-// end. Vector (h, k) above holds lane k of 8 rows, so the same integer lanes
-// come out of the same operations and the sums are vertical.
-struct PackedQ6K {
-  static constexpr size_t kGroupBytes = 16 + 128 + 2 * 8 * 96;
-  using Prep = NoPrep;
-  static Prep& prep_storage() { return NoPrep::storage(); }
-  static void prepare(const uint8_t* const*, int, int64_t, Prep*) {}
-
-  static void pack(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8_t* dst) {
-    const int64_t groups = (rows + kGroupRows - 1) / kGroupRows;
-    std::memset(dst, 0, static_cast<size_t>(groups * nb) * kGroupBytes);
-    for (int64_t g = 0; g < groups; ++g)
-      for (int64_t b = 0; b < nb; ++b) {
-        uint8_t* out = dst + static_cast<size_t>(g * nb + b) * kGroupBytes;
-        for (int r = 0; r < kGroupRows && g * kGroupRows + r < rows; ++r) {
-          const auto* x = reinterpret_cast<const block_q6_K*>(data + (g * kGroupRows + r) * row_bytes) + b;
-          std::memcpy(out + 2 * r, &x->d, 2);
-          for (int j = 0; j < 16; ++j) out[16 + 8 * j + r] = static_cast<uint8_t>(x->scales[j]);
-          for (int h = 0; h < 2; ++h)
-            for (int k = 0; k < 8; ++k) {
-              uint8_t* v = out + 144 + 96 * (8 * h + k) + 4 * r;
-              std::memcpy(v, x->ql + 64 * h + 4 * k, 4);
-              std::memcpy(v + 32, x->ql + 64 * h + 32 + 4 * k, 4);
-              std::memcpy(v + 64, x->qh + 32 * h + 4 * k, 4);
-            }
-        }
-      }
-  }
-
-  // Eight float accumulators per token: passes of more than 2 tokens go 2 at
-  // a time (the group is in L1 by then).
-  template <int T, bool kQuad>
-  static void dots(const uint8_t* group, int64_t nb, const uint8_t* const* rows, const Prep&,
-                   __m256* out) {
-    if constexpr (T <= 2) {
-      dots_of<T>(group, nb, rows, out);
-    } else {
-      dots_of<2>(group, nb, rows, out);
-      dots_of<T - 2>(group, nb, rows + 2, out + 2);
-    }
-  }
-
-  template <int T>
-  static void dots_of(const uint8_t* group, int64_t nb, const uint8_t* const* rows, __m256* out) {
-    const __m256i low = _mm256_set1_epi8(0x0F);
-    __m256 acc[T][8];
-    for (int t = 0; t < T; ++t)
-      for (int k = 0; k < 8; ++k) acc[t][k] = _mm256_setzero_ps();
-    for (int64_t b = 0; b < nb; ++b) {
-      const uint8_t* g = group + static_cast<size_t>(b) * kGroupBytes;
-      prefetch_ahead<kGroupBytes>(g, kGroupBytes);
-      const block_q8_K* y[T];
-      __m256 dd[T];
-      const __m256 d = _mm256_cvtph_ps(load128(g));
-      for (int t = 0; t < T; ++t) {
-        y[t] = reinterpret_cast<const block_q8_K*>(rows[t]) + b;
-        dd[t] = _mm256_mul_ps(_mm256_set1_ps(y[t]->d), d);
-      }
-      // Each row's group scales as an int16 pair (the same value twice) per
-      // 32-bit lane, ready for madd.
-      __m256i sc16[16];
-      for (int j = 0; j < 16; ++j) {
-        const __m256i s32 = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(g + 16 + 8 * j)));
-        sc16[j] = _mm256_or_si256(_mm256_and_si256(s32, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(s32, 16));
-      }
-      for (int k = 0; k < 8; ++k) {
-        __m256i lane[T];
-        for (int t = 0; t < T; ++t) lane[t] = _mm256_setzero_si256();
-        for (int h = 0; h < 2; ++h) {
-          const uint8_t* p = g + 144 + 96 * (8 * h + k);
-          const __m256i ql0 = load256(p), ql1 = load256(p + 32), qh = load256(p + 64);
-          __m256i v[4];
-          v[0] = _mm256_or_si256(_mm256_and_si256(ql0, low), _mm256_slli_epi16(_mm256_and_si256(qh, _mm256_set1_epi8(3)), 4));
-          v[1] = _mm256_or_si256(_mm256_and_si256(ql1, low), _mm256_slli_epi16(_mm256_and_si256(qh, _mm256_set1_epi8(12)), 2));
-          v[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low), _mm256_and_si256(qh, _mm256_set1_epi8(48)));
-          v[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low),
-                                 _mm256_and_si256(_mm256_srli_epi16(qh, 2), _mm256_set1_epi8(48)));
-          for (int s = 0; s < 4; ++s) {
-            const __m256i scale = sc16[8 * h + 2 * s + k / 4];
-            for (int t = 0; t < T; ++t) {
-              const __m256i p16 = _mm256_maddubs_epi16(v[s], bcast4(y[t]->qs + 128 * h + 32 * s + 4 * k));
-              lane[t] = _mm256_add_epi32(lane[t], _mm256_madd_epi16(p16, scale));
-            }
-          }
-        }
-        // Lane k loses 32 * (scale * bsum) of groups 2k and 2k + 1.
-        const __m256i pair = _mm256_blend_epi16(sc16[2 * k], sc16[2 * k + 1], 0xAA);
-        for (int t = 0; t < T; ++t) {
-          const int16_t* bs = y[t]->bsums + 2 * k;
-          const int packed = static_cast<int>((static_cast<uint32_t>(static_cast<uint16_t>(bs[1])) << 16) |
-                                              static_cast<uint16_t>(bs[0]));
-          const __m256i bias = _mm256_slli_epi32(_mm256_madd_epi16(pair, _mm256_set1_epi32(packed)), 5);
-          acc[t][k] = _mm256_fmadd_ps(dd[t], _mm256_cvtepi32_ps(_mm256_sub_epi32(lane[t], bias)), acc[t][k]);
-        }
-      }
-    }
-    for (int t = 0; t < T; ++t) {
-      const __m256 a = _mm256_add_ps(_mm256_add_ps(acc[t][4], acc[t][0]), _mm256_add_ps(acc[t][6], acc[t][2]));
-      const __m256 c = _mm256_add_ps(_mm256_add_ps(acc[t][5], acc[t][1]), _mm256_add_ps(acc[t][7], acc[t][3]));
-      out[t] = _mm256_add_ps(a, c);
-    }
-  }
-};
-
 }  // namespace
+
+// Q6_K has its own 16-row kernel on 512-bit registers.
+PackedKernel avx512_packed_q6k_kernel();  // packed_q6k_avx512.cpp
 
 PackedKernel avx512_packed_kquant_kernel(GgmlType wtype) {
   switch (wtype) {
     case GgmlType::Q4_K: return packed_of<PackedK4Like<false>>();
     case GgmlType::Q5_K: return packed_of<PackedK4Like<true>>();
-    case GgmlType::Q6_K: return packed_of<PackedQ6K>();
+    case GgmlType::Q6_K: return avx512_packed_q6k_kernel();
     default: return avx512_packed_low_bit_kernel(wtype);
   }
 }
