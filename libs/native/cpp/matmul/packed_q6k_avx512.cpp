@@ -55,12 +55,23 @@ constexpr int kPassTokens = 4;
 // One token streams the weights from memory: prefetch this far ahead.
 constexpr size_t kPrefetchAhead = 2 * kGroupBytes;
 
-// The 6-bit code (0..63) of element e of a Q6_K block.
-inline uint8_t code_of(const block_q6_K* x, int e) {
-  const int h = e / 128, s = (e % 128) / 32, p = e % 32;
-  const uint8_t ql = x->ql[64 * h + 32 * (s & 1) + p];
-  const uint8_t low = s < 2 ? ql & 0x0F : ql >> 4;
-  return static_cast<uint8_t>(low | (((x->qh[32 * h + p] >> (2 * s)) & 3) << 4));
+// Row r's half of a block (ql: 64 bytes, qh: 32) as its A, B, C bytes
+// (see the top of the file), 32 positions at a time; `to` is row r's lane
+// in vector (0, h).
+void pack_half(const uint8_t* ql, const uint8_t* qh, uint8_t* to) {
+  const __m256i lo = load256(ql), hi = load256(ql + 32), top = load256(qh);
+  const __m256i m0f = _mm256_set1_epi8(0x0F);
+  const auto bits = [&](__m256i v, int mask) { return _mm256_and_si256(v, _mm256_set1_epi8(static_cast<char>(mask))); };
+  const __m256i c0 = _mm256_or_si256(bits(lo, 0x0F), _mm256_slli_epi16(bits(top, 0x03), 4));
+  const __m256i c1 = _mm256_or_si256(bits(hi, 0x0F), _mm256_slli_epi16(bits(top, 0x0C), 2));
+  const __m256i c2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(lo, 4), m0f), bits(top, 0x30));
+  const __m256i c3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(hi, 4), m0f), _mm256_srli_epi16(bits(top, 0xC0), 2));
+  uint8_t abc[3][32];
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(abc[0]), _mm256_or_si256(c0, _mm256_slli_epi16(bits(c3, 0x03), 6)));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(abc[1]), _mm256_or_si256(c1, _mm256_slli_epi16(bits(c3, 0x0C), 4)));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(abc[2]), _mm256_or_si256(c2, _mm256_slli_epi16(bits(c3, 0x30), 2)));
+  for (int k = 0; k < 8; ++k)
+    for (int i = 0; i < 3; ++i) std::memcpy(to + kVectorBytes * 2 * k + 64 * i, abc[i] + 4 * k, 4);
 }
 
 void pack(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8_t* dst) {
@@ -73,16 +84,7 @@ void pack(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8
         const auto* x = reinterpret_cast<const block_q6_K*>(data + (g * kRows + r) * row_bytes) + b;
         std::memcpy(out + 2 * r, &x->d, 2);
         for (int j = 0; j < 16; ++j) out[kScalesAt + kRows * j + r] = static_cast<uint8_t>(x->scales[j]);
-        for (int k = 0; k < 8; ++k)
-          for (int h = 0; h < 2; ++h)
-            for (int j = 0; j < 4; ++j) {
-              const int e = 128 * h + 4 * k + j;
-              const uint8_t s3 = code_of(x, e + 96);
-              uint8_t* v = out + kQuantsAt + kVectorBytes * (2 * k + h) + 4 * r + j;
-              v[0] = static_cast<uint8_t>(code_of(x, e) | (s3 & 3) << 6);
-              v[64] = static_cast<uint8_t>(code_of(x, e + 32) | ((s3 >> 2) & 3) << 6);
-              v[128] = static_cast<uint8_t>(code_of(x, e + 64) | (s3 >> 4) << 6);
-            }
+        for (int h = 0; h < 2; ++h) pack_half(x->ql + 64 * h, x->qh + 32 * h, out + kQuantsAt + kVectorBytes * h + 4 * r);
       }
     }
 }
