@@ -89,7 +89,7 @@ export interface NativeAddon {
   /** The same sampling on the calling thread (for work smaller than a trip through libuv's pool). */
   sampleSync(req: NativeSampleRequest): NativeSampleResult;
   /** Test hook: bit differences between the scalar and SIMD reference-order kernels. */
-  compareRefKernels(seed: number): { dot: number; scaleHalf: number; madHalf: number; swiglu: number; simd: boolean };
+  compareRefKernels(seed: number): { dot: number; scaleHalf: number; madHalf: number; swiglu: number; rope: number; flashHalf: number; simd: boolean };
   /** Test hook: the tensor-parallel rank threads and exchange without a model (tp_check_bindings.cpp). */
   checkRankExchange(nRanks: number, rounds: number, failRank: number, failRound: number): { mismatches: number; aborted: number; failed: number };
 }

@@ -8,7 +8,14 @@ import { loadNativeAddon } from './native-addon';
 describe('reference-order attention and SwiGLU kernels', () => {
   it.each([1, 2, 3])('SIMD and scalar agree bit for bit (seed %i)', (seed) => {
     const r = loadNativeAddon().compareRefKernels(seed);
-    expect({ dot: r.dot, scaleHalf: r.scaleHalf, madHalf: r.madHalf, swiglu: r.swiglu }).toEqual({ dot: 0, scaleHalf: 0, madHalf: 0, swiglu: 0 });
+    expect({ dot: r.dot, scaleHalf: r.scaleHalf, madHalf: r.madHalf, swiglu: r.swiglu, rope: r.rope, flashHalf: r.flashHalf }).toEqual({
+      dot: 0,
+      scaleHalf: 0,
+      madHalf: 0,
+      swiglu: 0,
+      rope: 0,
+      flashHalf: 0,
+    });
   });
 });
 

@@ -40,20 +40,7 @@ void attend_half(const AttentionHead& a, const float* q, int32_t pos, float* out
   float M = -std::numeric_limits<float>::infinity();
   float S = 0.0f;
   for_each_block(a, pos, [&](const uint16_t* kb, const uint16_t* vb, int32_t, int n) {
-    for (int j = 0; j < n; ++j) {
-      const float s = rk.dot_f16_f32(kb + static_cast<int64_t>(j) * D, q16, D) * a.scale;
-      float ms = 1.0f, vs = 1.0f;
-      if (s > M) {
-        const float m_old = M;
-        M = s;
-        ms = std::exp(m_old - M);
-        rk.scale_half(acc, ms, D);
-      } else {
-        vs = std::exp(s - M);
-      }
-      rk.mad_half(acc, vb + static_cast<int64_t>(j) * D, vs, D);
-      S = std::fma(S, ms, vs);  // the reference build contracts this
-    }
+    rk.flash_half(kb, vb, n, D, q16, a.scale, &M, &S, acc);
   });
   const float inv = S == 0.0f ? 0.0f : 1.0f / S;
   for (int d = 0; d < D; ++d) out[d] = acc[d] * inv;

@@ -3,12 +3,16 @@
 #include <cstring>
 
 #include "model/model_error.h"
+#include "cpu_features.h"
 #include "quants/quant_common.h"
+#include "quants/quants.h"
+#include "quants/simd_kernels.h"
 
 namespace tessera {
 
 KvCache::KvCache(int n_layer, int n_head_kv, int head_dim, int n_blocks, int block_size)
-    : n_layer_(n_layer),
+    : to_half_(cpu_features().avx2 && cpu_features().f16c ? quantize_f16_avx2 : quantize_f16),
+      n_layer_(n_layer),
       n_head_kv_(n_head_kv),
       head_dim_(head_dim),
       n_blocks_(n_blocks),
@@ -41,10 +45,8 @@ void KvCache::store(int layer, int64_t slot, const float* k, const float* v) {
     uint16_t* vd = const_cast<uint16_t*>(values(layer, block, h)) + static_cast<size_t>(offset) * head_dim_;
     const float* ks = k + static_cast<size_t>(h) * head_dim_;
     const float* vs = v + static_cast<size_t>(h) * head_dim_;
-    for (int d = 0; d < head_dim_; ++d) {
-      kd[d] = fp32_to_fp16(ks[d]);
-      vd[d] = fp32_to_fp16(vs[d]);
-    }
+    to_half_(ks, kd, 1, head_dim_, nullptr);
+    to_half_(vs, vd, 1, head_dim_, nullptr);
   }
 }
 

@@ -38,6 +38,11 @@ class KvCache {
            static_cast<size_t>(head) * head_stride_;
   }
 
+  // Floats to fp16 rows: the F16C conversion where the CPU has it (it gives
+  // the scalar conversion's bits; see quants/float_formats_avx2.cpp).
+  using ToHalfFn = size_t (*)(const float* src, void* dst, int64_t nrows, int64_t n_per_row, const float* imatrix);
+  ToHalfFn to_half_;
+
   int n_layer_, n_head_kv_, head_dim_, n_blocks_, block_size_;
   size_t head_stride_;   // block_size * head_dim
   size_t block_stride_;  // n_head_kv * head_stride

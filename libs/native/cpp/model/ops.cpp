@@ -29,16 +29,8 @@ void rope_cos_sin(const RopeParams& rp, int32_t pos, float* cs) {
 }
 
 void rope_apply(const float* cs, int n_rot, float* x, int n_heads, int head_dim) {
-  for (int h = 0; h < n_heads; ++h) {
-    float* v = x + static_cast<int64_t>(h) * head_dim;
-    for (int i = 0; i < n_rot; i += 2) {
-      const float c = cs[i], s = cs[i + 1];
-      const float x0 = v[i], x1 = v[i + 1];
-      // The reference build fuses the first product into the add.
-      v[i] = std::fma(x0, c, -(x1 * s));
-      v[i + 1] = std::fma(x0, s, x1 * c);
-    }
-  }
+  const RefKernels& rk = ref_kernels();  // fused as the reference build does
+  for (int h = 0; h < n_heads; ++h) rk.rope(cs, n_rot, x + static_cast<int64_t>(h) * head_dim);
 }
 
 void swiglu(const float* gate, const float* up, float* out, int64_t n) { ref_kernels().swiglu(gate, up, out, n); }

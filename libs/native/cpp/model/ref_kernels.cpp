@@ -75,10 +75,40 @@ void swiglu_scalar(const float* gate, const float* up, float* out, int64_t n) {
   }
 }
 
+void flash_half_scalar(const uint16_t* k, const uint16_t* v, int n, int d, const float* q16, float scale, float* max,
+                       float* sum, float* acc) {
+  float M = *max, S = *sum;
+  for (int j = 0; j < n; ++j) {
+    const float s = dot_scalar(k + static_cast<int64_t>(j) * d, q16, d) * scale;
+    float ms = 1.0f, vs = 1.0f;
+    if (s > M) {
+      const float m_old = M;
+      M = s;
+      ms = std::exp(m_old - M);
+      scale_half_scalar(acc, ms, d);
+    } else {
+      vs = std::exp(s - M);
+    }
+    mad_half_scalar(acc, v + static_cast<int64_t>(j) * d, vs, d);
+    S = std::fma(S, ms, vs);  // the reference build contracts this
+  }
+  *max = M;
+  *sum = S;
+}
+
+void rope_scalar(const float* cs, int n_rot, float* x) {
+  for (int i = 0; i < n_rot; i += 2) {
+    const float c = cs[i], s = cs[i + 1];
+    const float x0 = x[i], x1 = x[i + 1];
+    x[i] = std::fma(x0, c, -(x1 * s));
+    x[i + 1] = std::fma(x0, s, x1 * c);
+  }
+}
+
 }  // namespace
 
 const RefKernels& ref_kernels_scalar() {
-  static const RefKernels k{dot_scalar, scale_half_scalar, mad_half_scalar, swiglu_scalar};
+  static const RefKernels k{dot_scalar, scale_half_scalar, mad_half_scalar, swiglu_scalar, rope_scalar, flash_half_scalar};
   return k;
 }
 

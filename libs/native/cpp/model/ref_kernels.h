@@ -23,6 +23,18 @@ struct RefKernels {
   void (*mad_half)(float* acc, const uint16_t* v, float s, int n);
   // out[i] = silu(gate[i]) * up[i] with the reference's vector exp.
   void (*swiglu)(const float* gate, const float* up, float* out, int64_t n);
+  // RoPE on one head, adjacent pairs (x[i], x[i + 1]) for i < n_rot, with
+  // cs[i], cs[i + 1] their cos and sin: x[i] = fma(x[i], c, -(x[i+1] * s)),
+  // x[i + 1] = fma(x[i], s, x[i+1] * c), as the reference build fuses them.
+  void (*rope)(const float* cs, int n_rot, float* x);
+  // Flash attention over n consecutive keys/values of one head (rows of d
+  // halves at k and v), in the reference's per-key order: score =
+  // dot(k_j, q16) * scale; a new maximum rescales acc by exp(old - new)
+  // (rounded to halves), otherwise the key weighs exp(score - max); acc =
+  // half(fma(v_j, weight, acc)); sum = fma(sum, rescale, weight).
+  // State: *max, *sum and acc[d] carry from one run to the next.
+  void (*flash_half)(const uint16_t* k, const uint16_t* v, int n, int d, const float* q16, float scale,
+                     float* max, float* sum, float* acc);
 };
 
 const RefKernels& ref_kernels_scalar();

@@ -109,10 +109,89 @@ void swiglu_avx2(const float* gate, const float* up, float* out, int64_t n) {
   if (i < n) ref_kernels_scalar().swiglu(gate + i, up + i, out + i, n - i);
 }
 
+// Four pairs per vector: x = [x0 x1 ...], cs = [c s ...]. fmaddsub gives
+// x0 * c - (x1 * s) in even lanes and x0 * s + (x1 * c) in odd ones, each
+// with one rounding after the separately rounded product, as std::fma does.
+void rope_avx2(const float* cs, int n_rot, float* x) {
+  int i = 0;
+  for (; i + 8 <= n_rot; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    const __m256 c = _mm256_loadu_ps(cs + i);
+    const __m256 x0 = _mm256_moveldup_ps(v);
+    const __m256 x1 = _mm256_movehdup_ps(v);
+    const __m256 swapped = _mm256_permute_ps(c, 0xb1);  // [s c s c ...]
+    _mm256_storeu_ps(x + i, _mm256_fmaddsub_ps(x0, c, _mm256_mul_ps(x1, swapped)));
+  }
+  if (i < n_rot) ref_kernels_scalar().rope(cs + i, n_rot - i, x + i);
+}
+
+// flash_half for rows of kChunks * 8 halves: the accumulator stays in
+// registers for the whole run instead of a load and a store per key, and
+// the scores (which do not depend on it) are computed first. The same
+// operations per element as scale_half_avx2 / mad_half_avx2 and the same
+// dot, so the same bits.
+template <int kChunks>
+void flash_half_in_registers(const uint16_t* k, const uint16_t* v, int n, const float* q16, float scale, float* max,
+                             float* sum, float* acc_out) {
+  constexpr int D = kChunks * 8;
+  constexpr int kMaxRun = 64;
+  float scores[kMaxRun];
+  __m256 acc[kChunks];
+  for (int c = 0; c < kChunks; ++c) acc[c] = _mm256_loadu_ps(acc_out + 8 * c);
+  float M = *max, S = *sum;
+  for (int j0 = 0; j0 < n; j0 += kMaxRun) {
+    const int m = n - j0 < kMaxRun ? n - j0 : kMaxRun;
+    for (int j = 0; j < m; ++j) scores[j] = dot_avx2(k + static_cast<int64_t>(j0 + j) * D, q16, D) * scale;
+    for (int j = 0; j < m; ++j) {
+      const float s = scores[j];
+      float ms = 1.0f, vs = 1.0f;
+      if (s > M) {
+        const float m_old = M;
+        M = s;
+        ms = std::exp(m_old - M);
+        const __m256 f = _mm256_set1_ps(ms);
+        for (int c = 0; c < kChunks; ++c) acc[c] = round_half8(_mm256_mul_ps(acc[c], f));
+      } else {
+        vs = std::exp(s - M);
+      }
+      const __m256 w = _mm256_set1_ps(vs);
+      const uint16_t* vj = v + static_cast<int64_t>(j0 + j) * D;
+      for (int c = 0; c < kChunks; ++c) acc[c] = round_half8(_mm256_fmadd_ps(load_half8(vj + 8 * c), w, acc[c]));
+      S = std::fma(S, ms, vs);
+    }
+  }
+  for (int c = 0; c < kChunks; ++c) _mm256_storeu_ps(acc_out + 8 * c, acc[c]);
+  *max = M;
+  *sum = S;
+}
+
+void flash_half_avx2(const uint16_t* k, const uint16_t* v, int n, int d, const float* q16, float scale, float* max,
+                     float* sum, float* acc) {
+  if (d == 64) return flash_half_in_registers<8>(k, v, n, q16, scale, max, sum, acc);
+  // Other head sizes: the same steps through the row kernels.
+  float M = *max, S = *sum;
+  for (int j = 0; j < n; ++j) {
+    const float s = dot_avx2(k + static_cast<int64_t>(j) * d, q16, d) * scale;
+    float ms = 1.0f, vs = 1.0f;
+    if (s > M) {
+      const float m_old = M;
+      M = s;
+      ms = std::exp(m_old - M);
+      scale_half_avx2(acc, ms, d);
+    } else {
+      vs = std::exp(s - M);
+    }
+    mad_half_avx2(acc, v + static_cast<int64_t>(j) * d, vs, d);
+    S = std::fma(S, ms, vs);
+  }
+  *max = M;
+  *sum = S;
+}
+
 }  // namespace
 
 const RefKernels& ref_kernels_avx2() {
-  static const RefKernels k{dot_avx2, scale_half_avx2, mad_half_avx2, swiglu_avx2};
+  static const RefKernels k{dot_avx2, scale_half_avx2, mad_half_avx2, swiglu_avx2, rope_avx2, flash_half_avx2};
   return k;
 }
 
