@@ -7,6 +7,7 @@ import { fromNative, RuntimeError } from './errors';
 import { BatchLimits, checkModelBatch, ModelBatch } from './model-batch';
 import { llamaHParams } from './llama-hparams';
 import { loadNativeAddon, NativeHParams, NativeModelHandle } from './native-addon';
+import { checkSampleRows, packSampleRows, unpackSampled, type SampleRow, type SampledRow } from './sampling';
 
 function blockPairs(pairs: Int32Array, kvBlocks: number): void {
   if (!(pairs instanceof Int32Array)) throw new RuntimeError('EINVAL', 'copyBlocks expects an Int32Array of (src, dst) pairs');
@@ -152,14 +153,7 @@ export class LlamaModel {
    * 196 KB-per-row array on it.
    */
   async forward(batch: ModelBatch, into?: Float32Array): Promise<Float32Array> {
-    if (this.closed) throw new RuntimeError('ECLOSED', 'the model was closed; load it again');
-    if (this.busy) throw new RuntimeError('EBUSY', 'a forward call is already running on this model; await it first');
-    const limits: BatchLimits = { nVocab: this.nVocab, kvBlocks: this.kvBlocks, blockSize: this.blockSize };
-    checkModelBatch(batch, limits);
-    const n = batch.logitRows.length * this.nVocab;
-    if (into !== undefined && (!(into instanceof Float32Array) || into.length < n)) {
-      throw new RuntimeError('EINVAL', `forward's output array must be a Float32Array of at least ${n} floats (logitRows.length × nVocab)`);
-    }
+    const n = this.checkStep(batch, into);
     this.busy = true;
     try {
       if (into) {
@@ -172,6 +166,39 @@ export class LlamaModel {
     } finally {
       this.busy = false;
     }
+  }
+
+  /**
+   * forward(), then the requests sampled from its logit rows in the same
+   * native call, on the forward's thread (each request's `row` indexes
+   * batch.logitRows). Results equal sampleRows() on the returned logits.
+   */
+  async forwardAndSample(batch: ModelBatch, requests: readonly SampleRow[], into?: Float32Array): Promise<{ logits: Float32Array; sampled: SampledRow[] }> {
+    const n = this.checkStep(batch, into);
+    checkSampleRows(requests, batch.logitRows.length);
+    const sample = { ...packSampleRows(requests), rows: Int32Array.from(requests, (r) => r.row) };
+    this.busy = true;
+    try {
+      const out = await this.handle.forward(batch, into, sample);
+      return { logits: out.logits.length === n ? out.logits : out.logits.subarray(0, n), sampled: unpackSampled(out.sampled, requests) };
+    } catch (err) {
+      throw fromNative(err);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Throws unless a step may run now on `batch` (and `into`); returns its logits' length. */
+  private checkStep(batch: ModelBatch, into: Float32Array | undefined): number {
+    if (this.closed) throw new RuntimeError('ECLOSED', 'the model was closed; load it again');
+    if (this.busy) throw new RuntimeError('EBUSY', 'a forward call is already running on this model; await it first');
+    const limits: BatchLimits = { nVocab: this.nVocab, kvBlocks: this.kvBlocks, blockSize: this.blockSize };
+    checkModelBatch(batch, limits);
+    const n = batch.logitRows.length * this.nVocab;
+    if (into !== undefined && (!(into instanceof Float32Array) || into.length < n)) {
+      throw new RuntimeError('EINVAL', `forward's output array must be a Float32Array of at least ${n} floats (logitRows.length × nVocab)`);
+    }
+    return n;
   }
 
   /** Unmaps the weights and frees the KV pool. */

@@ -51,9 +51,18 @@ export interface NativeBatch {
   maxBlocksPerSeq: number;
 }
 
+/** A sample request on a forward's own logits: request i draws from logit row rows[i]. */
+export type NativeRowsSampleRequest = Omit<NativeSampleRequest, 'logits' | 'nVocab'> & { rows: Int32Array };
+
 export interface NativeModelHandle {
   /** Resolves to `into` when given (filled off the JS thread), else to a new array. */
   forward(batch: NativeBatch, into?: Float32Array): Promise<Float32Array>;
+  /** The same, then samples the logit rows `sample.rows` names, on the forward's thread. */
+  forward(
+    batch: NativeBatch,
+    into: Float32Array | undefined,
+    sample: NativeRowsSampleRequest,
+  ): Promise<{ logits: Float32Array; sampled: NativeSampleResult }>;
   /** (src, dst) block id pairs; copies every layer's K and V. */
   copyBlocks(pairs: Int32Array): Promise<void>;
   close(): void;

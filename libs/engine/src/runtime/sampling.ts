@@ -5,6 +5,7 @@
 
 import { RuntimeError, fromNative } from './errors';
 import { loadNativeAddon } from './native-addon';
+import type { NativeSampleRequest, NativeSampleResult } from '@tessera/native';
 
 export interface RowSampling {
   /** 0 (or less) means greedy. */
@@ -135,6 +136,23 @@ function chunkLogits(logits: Float32Array, nVocab: number, requests: readonly Sa
 
 /** One native call: row i of its logits belongs to requests[i]; `inPlace` runs it on this thread. */
 async function sampleChunk(logits: Float32Array, nVocab: number, requests: readonly SampleRow[], inPlace = false): Promise<SampledRow[]> {
+  let out: NativeSampleResult;
+  try {
+    const req = { logits: chunkLogits(logits, nVocab, requests), nVocab, ...packSampleRows(requests) };
+    out = inPlace ? loadNativeAddon().sampleSync(req) : await loadNativeAddon().sample(req);
+  } catch (err) {
+    throw fromNative(err);
+  }
+  return unpackSampled(out, requests);
+}
+
+/** Throws RuntimeError (EINVAL) unless every request is valid for `nRows` logits rows. */
+export function checkSampleRows(requests: readonly SampleRow[], nRows: number): void {
+  requests.forEach((r, i) => checkRow(r, nRows, i));
+}
+
+/** The requests in the addon's packed form (without logits): request i is row i of them. */
+export function packSampleRows(requests: readonly SampleRow[]): Pick<NativeSampleRequest, 'params' | 'rng' | 'history' | 'historyStarts'> {
   const n = requests.length;
   const params = new Float32Array(n * PARAMS_PER_ROW);
   const rng = new Uint32Array(n * 3);
@@ -160,13 +178,11 @@ async function sampleChunk(logits: Float32Array, nVocab: number, requests: reado
     if (r.history && usesHistory(p)) for (const t of r.history) history[h++] = t;
     historyStarts[i + 1] = h;
   });
-  let out;
-  try {
-    const req = { logits: chunkLogits(logits, nVocab, requests), nVocab, params, rng, history, historyStarts };
-    out = inPlace ? loadNativeAddon().sampleSync(req) : await loadNativeAddon().sample(req);
-  } catch (err) {
-    throw fromNative(err);
-  }
+  return { params, rng, history, historyStarts };
+}
+
+/** The addon's result for `requests`, one SampledRow each. */
+export function unpackSampled(out: NativeSampleResult, requests: readonly SampleRow[]): SampledRow[] {
   return requests.map((r, i) => {
     const top: [number, number][] = [];
     for (let j = 0; j < (r.topLogprobs ?? 0); j++) top.push([out.topTokens[i * out.maxTop + j], out.topLogprobs[i * out.maxTop + j]]);

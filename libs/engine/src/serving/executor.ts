@@ -32,6 +32,12 @@ export interface ModelExecutor {
   /** Logits of `batch.logitRows`, row-major (rows × vocabSize); valid until the next forward (the array may be reused). */
   forward(batch: ForwardBatch): Promise<Float32Array>;
   sample(logits: Float32Array, requests: SampleRequest[]): Promise<SampledToken[]>;
+  /**
+   * forward() then sample() on its logits in one call, where the executor
+   * can (the native one does it on the forward's thread: one trip through
+   * the JS thread per step instead of two). Same results as the two calls.
+   */
+  forwardAndSample?(batch: ForwardBatch, requests: SampleRequest[]): Promise<SampledToken[]>;
 }
 
 /** Turns token ids into text safely while streaming (never half a UTF-8 character). */

@@ -1,5 +1,5 @@
 import { BlockManager } from '../core/block-manager';
-import { buildForwardBatch } from '../core/batch';
+import { buildForwardBatch, type ForwardBatch } from '../core/batch';
 import { Scheduler, type SchedulerOutput } from '../core/scheduler';
 import { Sequence, SequenceStatus } from '../core/sequence';
 import type { ModelExecutor, SampledToken, SampleRequest, StreamingDetokenizer } from './executor';
@@ -23,6 +23,13 @@ export interface GenerateRequest {
   promptTokens: number[];
   params?: Partial<SamplingParams>;
   priority?: number;
+}
+
+/** One token to draw this step: a sequence's own, or a parallel sample forked from its prompt. */
+interface Draw {
+  seqId: string;
+  fork: boolean;
+  request: SampleRequest;
 }
 
 export class EngineError extends Error {
@@ -164,9 +171,7 @@ export class LLMEngine {
     try {
       if (out.copies.length > 0) await this.executor.copyBlocks(out.copies);
       const batch = buildForwardBatch(out, this.scheduler.blockManager.blockSize);
-      const logits = await this.executor.forward(batch);
-      const draws = this.planDraws(batch.logitSeqIds);
-      const results = draws.length > 0 ? await this.executor.sample(logits, draws.map((d) => d.request)) : [];
+      const { draws, results } = await this.forwardAndDraw(batch);
       this.applyResults(out, draws, results);
     } catch (err) {
       this.failScheduled(out, err as Error);
@@ -175,9 +180,26 @@ export class LLMEngine {
     this.lastStepAt = performance.now();
   }
 
+  /**
+   * The step's forward and its draws: in one executor call where it can
+   * (draws planned before the forward; a request aborted meanwhile gets its
+   * draw ignored, as the scheduler and applyResults skip finished
+   * sequences), else forward, plan, sample.
+   */
+  private async forwardAndDraw(batch: ForwardBatch): Promise<{ draws: Draw[]; results: SampledToken[] }> {
+    if (this.executor.forwardAndSample) {
+      const draws = this.planDraws(batch.logitSeqIds);
+      if (draws.length > 0) return { draws, results: await this.executor.forwardAndSample(batch, draws.map((d) => d.request)) };
+    }
+    const logits = await this.executor.forward(batch);
+    const draws = this.planDraws(batch.logitSeqIds);
+    const results = draws.length > 0 ? await this.executor.sample(logits, draws.map((d) => d.request)) : [];
+    return { draws, results };
+  }
+
   /** One draw per sampling sequence, plus one per pending parallel sample of a fresh prompt. */
-  private planDraws(seqIds: string[]): { seqId: string; fork: boolean; request: SampleRequest }[] {
-    const draws: { seqId: string; fork: boolean; request: SampleRequest }[] = [];
+  private planDraws(seqIds: string[]): Draw[] {
+    const draws: Draw[] = [];
     seqIds.forEach((seqId, row) => {
       const entry = this.bySeq.get(seqId);
       if (!entry || entry.c.finished) return;

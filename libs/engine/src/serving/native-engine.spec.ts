@@ -119,3 +119,56 @@ describe.each([1, 2])('LLMEngine on micro-f32 with tensorParallel %i', (tensorPa
     expect(engine.scheduler.blockManager.numFreeBlocks).toBe(POOL);
   });
 });
+
+/** Aborts `victim` while the `at`-th fused step is in flight, and counts the calls. */
+class AbortMidStep extends NativeExecutor {
+  engine?: LLMEngine;
+  fused = 0;
+  plain = 0;
+  constructor(model: LlamaModel, private readonly victim: string, private readonly at: number) {
+    super(model);
+  }
+  override async forward(batch: Parameters<NativeExecutor['forward']>[0]): Promise<Float32Array> {
+    this.plain++;
+    return super.forward(batch);
+  }
+  override async forwardAndSample(...args: Parameters<NativeExecutor['forwardAndSample']>) {
+    const result = super.forwardAndSample(...args);
+    if (++this.fused === this.at) this.engine!.abort(this.victim);
+    return result;
+  }
+}
+
+describe('LLMEngine steps that forward and sample in one native call', () => {
+  let model: LlamaModel;
+  beforeAll(async () => {
+    model = await LlamaModel.load(goldenModelPath('f32'), { threads: 2, kvBlocks: POOL, blockSize: BLOCK });
+  });
+  afterAll(() => model.close());
+
+  it('drops the draw of a request aborted while its step runs and leaves the others as they were', async () => {
+    const rand = seededRandom(33);
+    const keep: GenerateRequest = { id: 'keep', promptTokens: randomPrompt(rand, 9, model.nVocab), params: { temperature: 0, maxTokens: 12, ignoreEos: true } };
+    const victim: GenerateRequest = { id: 'victim', promptTokens: randomPrompt(rand, 5, model.nVocab), params: { temperature: 0, maxTokens: 12, ignoreEos: true } };
+    const alone = await tokens(engineOn(model, { enablePrefixCaching: false }).engine.generate(keep));
+    const executor = new AbortMidStep(model, 'victim', 4);
+    const config: EngineConfig = { numBlocks: POOL, blockSize: BLOCK, maxModelLen: 256, eosTokenIds: [], maxNumBatchedTokens: 48 };
+    const engine = new LLMEngine(executor, () => new FakeDetokenizer(), config);
+    executor.engine = engine;
+    const victimEvents: TokenEvent[] = [];
+    const [kept] = await Promise.all([
+      tokens(engine.generate(keep)),
+      (async () => {
+        for await (const e of engine.generate(victim)) victimEvents.push(e);
+      })(),
+    ]);
+    expect(kept).toEqual(alone);
+    // Steps 1-3 gave it a token each; step 4's draw, made while it was aborted, is dropped.
+    expect(victimEvents.filter((e) => e.tokenId !== null)).toHaveLength(3);
+    expect(victimEvents.at(-1)?.finishReason).toBe('abort');
+    // Every step with a draw went through the fused call.
+    expect(executor.fused).toBeGreaterThanOrEqual(12);
+    expect(executor.plain).toBe(0);
+    expect(engine.scheduler.blockManager.numFreeBlocks).toBe(POOL);
+  });
+});

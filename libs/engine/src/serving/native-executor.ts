@@ -2,8 +2,23 @@ import type { BlockCopy } from '../core/block-manager';
 import type { ForwardBatch } from '../core/batch';
 import type { LlamaModel } from '../runtime/llama-model';
 import { RuntimeError } from '../runtime/errors';
-import { sampleRows } from '../runtime/sampling';
+import { sampleRows, type SampledRow, type SampleRow } from '../runtime/sampling';
 import type { ModelExecutor, SampledToken, SampleRequest } from './executor';
+
+function toSampleRow(r: SampleRequest): SampleRow {
+  return {
+    row: r.row,
+    params: r.params,
+    // Penalties look at the prompt and the output, as llama.cpp's samplers do.
+    history: r.history,
+    seed: r.seed,
+    topLogprobs: r.params.logprobs,
+  };
+}
+
+function toSampledTokens(rows: SampledRow[], requests: SampleRequest[]): SampledToken[] {
+  return rows.map((r, i) => ({ tokenId: r.token, logprob: r.logprob, top: requests[i].params.logprobs ? r.top : undefined }));
+}
 
 /** The engine's view of a loaded native model: forward, KV block copies, sampling. */
 export class NativeExecutor implements ModelExecutor {
@@ -34,20 +49,15 @@ export class NativeExecutor implements ModelExecutor {
   }
 
   async sample(logits: Float32Array, requests: SampleRequest[]): Promise<SampledToken[]> {
-    const rows = await sampleRows(
-      logits,
-      this.model.nVocab,
-      requests.map((r) => ({
-        row: r.row,
-        params: r.params,
-        // Penalties look at the prompt and the output, as llama.cpp's samplers do.
-        history: r.history,
-        seed: r.seed,
-        topLogprobs: r.params.logprobs,
-      })),
-      // The forward's threads are idle while sampling; give each a share of the rows.
-      { parallel: this.model.threads },
-    );
-    return rows.map((r, i) => ({ tokenId: r.token, logprob: r.logprob, top: requests[i].params.logprobs ? r.top : undefined }));
+    // The forward's threads are idle while sampling; give each a share of the rows.
+    const rows = await sampleRows(logits, this.model.nVocab, requests.map(toSampleRow), { parallel: this.model.threads });
+    return toSampledTokens(rows, requests);
+  }
+
+  async forwardAndSample(batch: ForwardBatch, requests: SampleRequest[]): Promise<SampledToken[]> {
+    const n = batch.logitRows.length * this.model.nVocab;
+    if (this.logits.length < n) this.logits = new Float32Array(n);
+    const { sampled } = await this.model.forwardAndSample(batch, requests.map(toSampleRow), this.logits);
+    return toSampledTokens(sampled, requests);
   }
 }

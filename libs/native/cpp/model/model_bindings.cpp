@@ -5,6 +5,12 @@
 //     the logits are written to, off the JS thread (the promise resolves to
 //     it); without it, a new array each call. Reusing one array per step
 //     spares an allocation of fresh pages and a copy on the JS thread.
+//   handle.forward(batch, into, sample) -> Promise<{ logits, sampled }>
+//     sample: { params, rng, history, historyStarts, rows } as the addon's
+//     sample() takes them (rows[i]: the logit row request i draws from);
+//     the rows are sampled right after the forward, on its thread, and
+//     sampled is what sample() resolves to. A decode step then costs one
+//     trip through the JS thread instead of two.
 //   handle.copyBlocks(Int32Array src,dst,...) -> Promise<void>  (EBUSY likewise)
 //   handle.close()
 //   handle.info() -> { kvCacheBytes, threads, tensorParallel, kvBlocks, blockSize,
@@ -25,6 +31,7 @@
 #include "bindings/registry.h"
 #include "model/llama_runtime.h"
 #include "model/model_error.h"
+#include "sampling/sample_job.h"
 
 namespace tessera {
 
@@ -131,7 +138,7 @@ class LlamaModelHandle;
 class ForwardWorker : public Napi::AsyncWorker {
  public:
   ForwardWorker(Napi::Env env, LlamaModelHandle* owner, Napi::Object self, std::shared_ptr<LlamaRuntime> rt,
-                ForwardBatch batch, Napi::Float32Array into);
+                ForwardBatch batch, Napi::Float32Array into, std::unique_ptr<SampleJob> sample);
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
  protected:
@@ -150,6 +157,7 @@ class ForwardWorker : public Napi::AsyncWorker {
   // its data pointer is taken on the JS thread.
   Napi::Reference<Napi::Float32Array> into_;
   float* into_data_ = nullptr;
+  std::unique_ptr<SampleJob> sample_;  // requests on this step's logits, if any
   std::string error_code_;
 };
 
@@ -255,8 +263,17 @@ class LlamaModelHandle : public Napi::ObjectWrap<LlamaModelHandle> {
       }
       into = info[1].As<Napi::Float32Array>();
     }
+    std::unique_ptr<SampleJob> sample;
+    if (info.Length() >= 3 && !info[2].IsUndefined()) {
+      if (!info[2].IsObject()) return throw_coded(env, "EINVAL", "forward's sample argument must be an object");
+      sample = std::make_unique<SampleJob>();
+      if (!parse_sample_job_for_rows(env, info[2].As<Napi::Object>(), runtime_->hparams().n_vocab,
+                                     batch.logit_rows.size(), sample.get())) {
+        return env.Undefined();
+      }
+    }
     busy_ = true;
-    auto* worker = new ForwardWorker(env, this, Value(), runtime_, std::move(batch), into);
+    auto* worker = new ForwardWorker(env, this, Value(), runtime_, std::move(batch), into, std::move(sample));
     Napi::Promise p = worker->Promise();
     worker->Queue();
     return p;
@@ -305,13 +322,15 @@ class LlamaModelHandle : public Napi::ObjectWrap<LlamaModelHandle> {
 };
 
 ForwardWorker::ForwardWorker(Napi::Env env, LlamaModelHandle* owner, Napi::Object self,
-                             std::shared_ptr<LlamaRuntime> rt, ForwardBatch batch, Napi::Float32Array into)
+                             std::shared_ptr<LlamaRuntime> rt, ForwardBatch batch, Napi::Float32Array into,
+                             std::unique_ptr<SampleJob> sample)
     : Napi::AsyncWorker(env, "tessera.forward"),
       deferred_(Napi::Promise::Deferred::New(env)),
       owner_(owner),
       self_(Napi::Persistent(self)),
       rt_(std::move(rt)),
-      batch_(std::move(batch)) {
+      batch_(std::move(batch)),
+      sample_(std::move(sample)) {
   if (!into.IsEmpty()) {
     into_ = Napi::Persistent(into);
     into_data_ = into.Data();
@@ -321,9 +340,12 @@ ForwardWorker::ForwardWorker(Napi::Env env, LlamaModelHandle* owner, Napi::Objec
 void ForwardWorker::Execute() {
   try {
     logits_ = rt_->forward(batch_);
-    if (into_data_) {
-      const size_t n = batch_.logit_rows.size() * static_cast<size_t>(rt_->hparams().n_vocab);
-      if (n) std::memcpy(into_data_, logits_, n * sizeof(float));
+    const size_t n = batch_.logit_rows.size() * static_cast<size_t>(rt_->hparams().n_vocab);
+    if (into_data_ && n) std::memcpy(into_data_, logits_, n * sizeof(float));
+    if (sample_) {
+      sample_->logits = logits_;
+      sample_->n_logits = n;
+      run_sample_job(sample_.get());
     }
   } catch (const ModelError& e) {
     error_code_ = e.code();
@@ -336,16 +358,23 @@ void ForwardWorker::Execute() {
 
 void ForwardWorker::OnOK() {
   Napi::Env env = Env();
+  Napi::Float32Array out;
   if (into_data_) {
-    owner_->finish();
-    deferred_.Resolve(into_.Value());
+    out = into_.Value();
+  } else {
+    const size_t n = batch_.logit_rows.size() * static_cast<size_t>(rt_->hparams().n_vocab);
+    out = Napi::Float32Array::New(env, n);
+    if (n) std::memcpy(out.Data(), logits_, n * sizeof(float));
+  }
+  owner_->finish();
+  if (!sample_) {
+    deferred_.Resolve(out);
     return;
   }
-  const size_t n = batch_.logit_rows.size() * static_cast<size_t>(rt_->hparams().n_vocab);
-  Napi::Float32Array out = Napi::Float32Array::New(env, n);
-  if (n) std::memcpy(out.Data(), logits_, n * sizeof(float));
-  owner_->finish();
-  deferred_.Resolve(out);
+  Napi::Object both = Napi::Object::New(env);
+  both.Set("logits", out);
+  both.Set("sampled", sample_results_to_js(env, *sample_));
+  deferred_.Resolve(both);
 }
 
 void ForwardWorker::OnError(const Napi::Error& e) {
