@@ -46,6 +46,16 @@ class LlamaRuntime {
   // ModelError("EBADBLOCK") before copying anything if an id is outside the pool.
   void copy_blocks(const std::vector<int32_t>& pairs);
 
+  // Runs task(i, thread) for i in [0, n) on the forward pass's threads
+  // (thread in [0, threads())), from the thread that calls forward, between
+  // forward calls. With tensor parallelism, on rank 0's threads. The
+  // threads sleep right after, as after a forward.
+  void parallel_for(int64_t n, TaskRef task) {
+    ranks_[0]->pool().run(n, task);
+    ranks_[0]->pool().rest();
+  }
+  int pool_threads() const { return ranks_[0]->threads(); }
+
  private:
   const float* forward_ranks(const ForwardBatch& b);
 

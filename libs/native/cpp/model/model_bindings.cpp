@@ -147,6 +147,8 @@ class ForwardWorker : public Napi::AsyncWorker {
   void OnError(const Napi::Error& e) override;
 
  private:
+  void sample_rows();
+
   Napi::Promise::Deferred deferred_;
   LlamaModelHandle* owner_;
   Napi::ObjectReference self_;  // keeps the handle alive while we run
@@ -345,7 +347,7 @@ void ForwardWorker::Execute() {
     if (sample_) {
       sample_->logits = logits_;
       sample_->n_logits = n;
-      run_sample_job(sample_.get());
+      sample_rows();
     }
   } catch (const ModelError& e) {
     error_code_ = e.code();
@@ -354,6 +356,19 @@ void ForwardWorker::Execute() {
     error_code_ = "ENOMEM";
     SetError(std::string("forward failed: ") + e.what());
   }
+}
+
+// The requests spread over the forward's threads, which are idle now: one
+// request per task (a drawn row costs ~1 ms, a greedy one ~45 us).
+void ForwardWorker::sample_rows() {
+  SampleJob* job = sample_.get();
+  const size_t n = job->params.size();
+  if (n < 2 || rt_->pool_threads() < 2) return run_sample_job(job);
+  size_sample_results(job);
+  std::vector<SamplerScratch> scratch(static_cast<size_t>(rt_->pool_threads()));
+  rt_->parallel_for(static_cast<int64_t>(n), [&](int64_t i, int thread) {
+    run_sample_requests(job, static_cast<size_t>(i), static_cast<size_t>(i) + 1, scratch[static_cast<size_t>(thread)]);
+  });
 }
 
 void ForwardWorker::OnOK() {

@@ -46,6 +46,9 @@ class RankRuntime {
 
   const KvCache& cache() const { return cache_; }
   int threads() const { return pool_.size(); }
+  // The rank's threads, for other work between forward calls (e.g. sampling
+  // the logits): run() from the thread that calls forward, never during it.
+  ThreadPool& pool() { return pool_; }
   int64_t vocab_rows() const { return w_.output.rows; }
   size_t packed_bytes() const { return packed_.bytes; }
   size_t scratch_bytes() const;

@@ -109,9 +109,14 @@ bool parse_sample_job_for_rows(Napi::Env env, Napi::Object o, int32_t n_vocab, s
 
 void run_sample_job(SampleJob* job) {
   SamplerScratch scratch;
-  const size_t requests = job->params.size();
-  job->results.resize(requests);
-  for (size_t i = 0; i < requests; ++i) {
+  size_sample_results(job);
+  run_sample_requests(job, 0, job->params.size(), scratch);
+}
+
+void size_sample_results(SampleJob* job) { job->results.resize(job->params.size()); }
+
+void run_sample_requests(SampleJob* job, size_t begin, size_t end, SamplerScratch& scratch) {
+  for (size_t i = begin; i < end; ++i) {
     const size_t row = job->rows.empty() ? i : static_cast<size_t>(job->rows[i]);
     const int32_t h0 = job->history_starts[i];
     job->results[i] = sample_row(job->logits + row * job->n_vocab, job->n_vocab, job->params[i],

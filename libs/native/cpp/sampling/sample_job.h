@@ -42,6 +42,11 @@ bool parse_sample_job_for_rows(Napi::Env env, Napi::Object o, int32_t n_vocab, s
 // Samples every request (any thread: reads the logits, writes results).
 void run_sample_job(SampleJob* job);
 
+// The same in pieces, for several threads: size the results first, then
+// sample requests [begin, end) with a scratch of each thread's own.
+void size_sample_results(SampleJob* job);
+void run_sample_requests(SampleJob* job, size_t begin, size_t end, SamplerScratch& scratch);
+
 // { tokens, logprobs, topTokens, topLogprobs, maxTop } (JS thread).
 Napi::Object sample_results_to_js(Napi::Env env, const SampleJob& job);
 
