@@ -21,9 +21,9 @@
 // in half h. Position p of half h has four codes, elements 128h + 32s + p
 // for s = 0..3 (group 8h + 2s + k / 4): bits 0-5 of A, B and C hold the codes
 // of s = 0, 1, 2; their bits 6-7 hold bits 0-1, 2-3 and 4-5 of the code of
-// s = 3. Three masks and one rebuilt code per vector (9 operations for 4
-// codes of 16 rows), where the reference's nibble layout needs about twice
-// as many.
+// s = 3. Three masks and one rebuilt code per vector: 9 operations for 4
+// codes of 16 rows, where the blocks' own layout (nibbles plus 2-bit
+// fields) took 17 for 8 rows.
 //
 // Same-file rules as kernels_avx512.cpp: only <immintrin.h> and C headers.
 #pragma GCC target("avx512vnni")
@@ -49,10 +49,12 @@ constexpr size_t kVectorBytes = 3 * 64;  // A, B, C of one (k, h)
 constexpr size_t kGroupBytes = kQuantsAt + 16 * kVectorBytes;
 static_assert(kGroupBytes == kRows * sizeof(block_q6_K), "a group is its rows' blocks, rearranged");
 // Tokens per pass over a group: 8 float accumulators each, partly kept in
-// memory (one load and store per lane and block, against 16 multiply-adds);
-// 4 measured faster than 2 or 3 (16 tokens: ~20%).
+// memory (one load and store per lane and block, against 16 multiply-adds).
+// Measured at 16 tokens: 4 ~20% faster than 2, as fast as 6; 8 spills more
+// and is slower.
 constexpr int kPassTokens = 4;
 // One token streams the weights from memory: prefetch this far ahead.
+// (Passes of more tokens measured slower with the prefetch.)
 constexpr size_t kPrefetchAhead = 2 * kGroupBytes;
 
 // Row r's half of a block (ql: 64 bytes, qh: 32) as its A, B, C bytes
@@ -193,7 +195,8 @@ void pass(const uint8_t* packed, int64_t nb, const block_q8_K* const* y, const i
 }
 
 // PackedKernel::run. Many tokens come in row panels of about one group
-// (the dispatcher's), so every pass after the first finds it in L1.
+// (the dispatcher's), so every pass after the first finds it in L1. `quad`
+// changes nothing: the reference rounds Q6_K alike in every batch shape.
 void run(const uint8_t* packed, int64_t nb, const uint8_t* xq, size_t xq_stride, const int32_t* tokens,
          int64_t ntok, bool, float* out, int64_t y_stride, int64_t row_begin, int64_t row_end) {
   if (row_begin >= row_end) return;
