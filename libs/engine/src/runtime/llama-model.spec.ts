@@ -49,6 +49,11 @@ describe('LlamaModel', () => {
     expect(second).toBe(row);
     expect(second).not.toEqual(copy);
     expect(second).toEqual(await model.forward(sequenceBatch(model, [66], 0, 1)));
+    // A previous step's own result (an array the addon made) serves as well.
+    const made = await model.forward(sequenceBatch(model, [67], 0, 2));
+    const again = await model.forward(sequenceBatch(model, [68], 0, 3), made);
+    expect(again).toBe(made);
+    expect(Array.from(again)).toEqual(Array.from(await model.forward(sequenceBatch(model, [68], 0, 3))));
   });
 
   it('refuses an output array that is too small or of the wrong type, in the wrapper and in the addon', async () => {

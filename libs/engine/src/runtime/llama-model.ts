@@ -2,6 +2,7 @@
 // by native code, a paged KV cache, and a native thread pool. forward() runs
 // one batched step off the event loop; one call at a time per model.
 
+import { types } from 'node:util';
 import { readGGUF } from '@tessera/gguf';
 import { fromNative, RuntimeError } from './errors';
 import { BatchLimits, checkModelBatch, ModelBatch } from './model-batch';
@@ -195,7 +196,9 @@ export class LlamaModel {
     const limits: BatchLimits = { nVocab: this.nVocab, kvBlocks: this.kvBlocks, blockSize: this.blockSize };
     checkModelBatch(batch, limits);
     const n = batch.logitRows.length * this.nVocab;
-    if (into !== undefined && (!(into instanceof Float32Array) || into.length < n)) {
+    // isFloat32Array, not instanceof: an array the addon made (a previous step's
+    // logits) comes from another realm under test runners.
+    if (into !== undefined && (!types.isFloat32Array(into) || into.length < n)) {
       throw new RuntimeError('EINVAL', `forward's output array must be a Float32Array of at least ${n} floats (logitRows.length × nVocab)`);
     }
     return n;
