@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "cpu_features.h"
+#include "model/flash_keys.h"
 #include "quants/quant_common.h"
 
 namespace tessera {
@@ -77,23 +78,7 @@ void swiglu_scalar(const float* gate, const float* up, float* out, int64_t n) {
 
 void flash_half_scalar(const uint16_t* k, const uint16_t* v, int n, int d, const float* q16, float scale, float* max,
                        float* sum, float* acc) {
-  float M = *max, S = *sum;
-  for (int j = 0; j < n; ++j) {
-    const float s = dot_scalar(k + static_cast<int64_t>(j) * d, q16, d) * scale;
-    float ms = 1.0f, vs = 1.0f;
-    if (s > M) {
-      const float m_old = M;
-      M = s;
-      ms = std::exp(m_old - M);
-      scale_half_scalar(acc, ms, d);
-    } else {
-      vs = std::exp(s - M);
-    }
-    mad_half_scalar(acc, v + static_cast<int64_t>(j) * d, vs, d);
-    S = std::fma(S, ms, vs);  // the reference build contracts this
-  }
-  *max = M;
-  *sum = S;
+  flash_half_keys(dot_scalar, scale_half_scalar, mad_half_scalar, k, v, n, d, q16, scale, max, sum, acc);
 }
 
 void rope_scalar(const float* cs, int n_rot, float* x) {

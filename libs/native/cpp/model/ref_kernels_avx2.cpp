@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "model/flash_keys.h"
 #include "model/ref_kernels.h"
 #include "quants/quant_common.h"
 
@@ -169,23 +170,7 @@ void flash_half_avx2(const uint16_t* k, const uint16_t* v, int n, int d, const f
                      float* sum, float* acc) {
   if (d == 64) return flash_half_in_registers<8>(k, v, n, q16, scale, max, sum, acc);
   // Other head sizes: the same steps through the row kernels.
-  float M = *max, S = *sum;
-  for (int j = 0; j < n; ++j) {
-    const float s = dot_avx2(k + static_cast<int64_t>(j) * d, q16, d) * scale;
-    float ms = 1.0f, vs = 1.0f;
-    if (s > M) {
-      const float m_old = M;
-      M = s;
-      ms = std::exp(m_old - M);
-      scale_half_avx2(acc, ms, d);
-    } else {
-      vs = std::exp(s - M);
-    }
-    mad_half_avx2(acc, v + static_cast<int64_t>(j) * d, vs, d);
-    S = std::fma(S, ms, vs);
-  }
-  *max = M;
-  *sum = S;
+  flash_half_keys(dot_avx2, scale_half_avx2, mad_half_avx2, k, v, n, d, q16, scale, max, sum, acc);
 }
 
 }  // namespace
