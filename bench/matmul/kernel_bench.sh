@@ -15,7 +15,7 @@ tmp="$(mktemp -d)"
 for f in "$src"/matmul/*.cpp "$src"/cpu_features.cpp "$src"/quants/iq4_table.cpp \
          "$src"/model/thread_pool.cpp "$src"/model/linear.cpp; do
   case "$f" in *bindings_matmul.cpp|*dequantize_row.cpp) continue ;; esac
-  flags="-O2 -std=c++17 -fno-fast-math -ffp-contract=off"
+  flags="-O3 -std=c++17 -fno-fast-math -ffp-contract=off"  # the addon's optimisation level
   case "$f" in
     *_avx512.cpp) flags="$flags -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx2 -mfma -mf16c" ;;
     *_avx2.cpp) flags="$flags -mavx2 -mfma -mf16c" ;;
@@ -24,7 +24,7 @@ for f in "$src"/matmul/*.cpp "$src"/cpu_features.cpp "$src"/quants/iq4_table.cpp
   g++ $flags -I "$src" -c "$f" -o "$o" &
   objs+=("$o")
 done
-g++ -O2 -std=c++17 -I "$src" -c "$here/kernel_bench.cpp" -o "$tmp/kernel_bench.o" &
+g++ -O3 -std=c++17 -I "$src" -c "$here/kernel_bench.cpp" -o "$tmp/kernel_bench.o" &
 wait
 g++ -o "$out" "$tmp/kernel_bench.o" "${objs[@]}" -lpthread
 rm -rf "$tmp"

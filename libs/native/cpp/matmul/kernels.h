@@ -49,9 +49,10 @@ struct PackedKernel {
   bool panels_inside = false;
 };
 PackedKernel avx512_packed_kernel(GgmlType wtype);
-PackedKernel avx512_packed_kquant_kernel(GgmlType wtype);    // Q4_K, Q5_K, Q6_K
+PackedKernel avx512_packed_kquant_kernel(GgmlType wtype);    // Q4_K, Q5_K (8 rows), Q6_K
 PackedKernel avx512_packed_low_bit_kernel(GgmlType wtype);  // Q2_K, IQ4_XS
-PackedKernel avx512_packed_lanes16_kernel(GgmlType wtype);  // Q8_0, Q5_0: 16 rows per group
+PackedKernel avx512_packed_lanes16_kernel(GgmlType wtype);  // Q8_0, Q5_0, Q4_0: 16 rows per group
+PackedKernel avx512_packed_q6k_kernel();                     // Q6_K: 16 rows per group
 // Rows longer than this many blocks are not packed.
 int64_t avx512_packed_max_blocks();
 

@@ -135,9 +135,6 @@ struct PackedK4Like {
 
 }  // namespace
 
-// Q6_K has its own 16-row kernel on 512-bit registers.
-PackedKernel avx512_packed_q6k_kernel();  // packed_q6k_avx512.cpp
-
 PackedKernel avx512_packed_kquant_kernel(GgmlType wtype) {
   switch (wtype) {
     case GgmlType::Q4_K: return packed_of<PackedK4Like<false>>();
