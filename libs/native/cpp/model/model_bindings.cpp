@@ -25,7 +25,9 @@
 #include <atomic>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <string>
+#include <vector>
 
 #include "bindings/napi_errors.h"
 #include "bindings/registry.h"
@@ -366,9 +368,17 @@ void ForwardWorker::sample_rows() {
   if (n < 2 || rt_->pool_threads() < 2) return run_sample_job(job);
   size_sample_results(job);
   std::vector<SamplerScratch> scratch(static_cast<size_t>(rt_->pool_threads()));
+  // The sampler allocates (its scratch grows): an exception must not leave
+  // a pool thread, so it is caught there and raised again here.
+  std::atomic<bool> out_of_memory{false};
   rt_->parallel_for(static_cast<int64_t>(n), [&](int64_t i, int thread) {
-    run_sample_requests(job, static_cast<size_t>(i), static_cast<size_t>(i) + 1, scratch[static_cast<size_t>(thread)]);
+    try {
+      run_sample_requests(job, static_cast<size_t>(i), static_cast<size_t>(i) + 1, scratch[static_cast<size_t>(thread)]);
+    } catch (const std::exception&) {
+      out_of_memory.store(true);
+    }
   });
+  if (out_of_memory.load()) throw std::bad_alloc();
 }
 
 void ForwardWorker::OnOK() {
