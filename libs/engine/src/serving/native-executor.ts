@@ -43,9 +43,7 @@ export class NativeExecutor implements ModelExecutor {
   }
 
   forward(batch: ForwardBatch): Promise<Float32Array> {
-    const n = batch.logitRows.length * this.model.nVocab;
-    if (this.logits.length < n) this.logits = new Float32Array(n);
-    return this.model.forward(batch, this.logits);
+    return this.model.forward(batch, this.logitsFor(batch));
   }
 
   async sample(logits: Float32Array, requests: SampleRequest[]): Promise<SampledToken[]> {
@@ -55,9 +53,14 @@ export class NativeExecutor implements ModelExecutor {
   }
 
   async forwardAndSample(batch: ForwardBatch, requests: SampleRequest[]): Promise<SampledToken[]> {
+    const { sampled } = await this.model.forwardAndSample(batch, requests.map(toSampleRow), this.logitsFor(batch));
+    return toSampledTokens(sampled, requests);
+  }
+
+  /** The reused logits array, grown to hold `batch`'s rows. */
+  private logitsFor(batch: ForwardBatch): Float32Array {
     const n = batch.logitRows.length * this.model.nVocab;
     if (this.logits.length < n) this.logits = new Float32Array(n);
-    const { sampled } = await this.model.forwardAndSample(batch, requests.map(toSampleRow), this.logits);
-    return toSampledTokens(sampled, requests);
+    return this.logits;
   }
 }
