@@ -55,6 +55,10 @@ class LlamaRuntime {
     ranks_[0]->pool().rest();
   }
   int pool_threads() const { return ranks_[0]->threads(); }
+  // Gets every rank's threads spinning for a forward about to start.
+  void prewake() {
+    for (auto& r : ranks_) r->pool().prewake();
+  }
 
  private:
   const float* forward_ranks(const ForwardBatch& b);

@@ -280,6 +280,9 @@ class LlamaModelHandle : public Napi::ObjectWrap<LlamaModelHandle> {
     auto* worker = new ForwardWorker(env, this, Value(), runtime_, std::move(batch), into, std::move(sample));
     Napi::Promise p = worker->Promise();
     worker->Queue();
+    // The forward's threads slept when the last one ended; wake them while
+    // libuv hands the call to a thread, not after.
+    runtime_->prewake();
     return p;
   }
 

@@ -118,9 +118,14 @@ void ThreadPool::wake_workers() {
   if (sleepers_.load(std::memory_order_seq_cst) > 0) futex_wake_all(&wake_seq_);
 }
 
+void ThreadPool::prewake() {
+  resting_.store(false, std::memory_order_relaxed);
+  wake_workers();
+}
+
 void ThreadPool::wait_for_region(uint64_t* seen) {
   auto generation = [&] { return ticket_.load(std::memory_order_acquire) >> kGenShift; };
-  const auto spin_until = std::chrono::steady_clock::now() + kSpinFor;
+  auto spin_until = std::chrono::steady_clock::now() + kSpinFor;
   for (int spins = 1; generation() == *seen && !stop_.load(std::memory_order_relaxed); ++spins) {
     cpu_relax();
     if (spins % 64 != 0) continue;
@@ -131,6 +136,9 @@ void ThreadPool::wait_for_region(uint64_t* seen) {
     const int32_t seq = wake_seq_.load(std::memory_order_seq_cst);
     if (generation() == *seen && !stop_.load()) futex_wait(&wake_seq_, seq);
     sleepers_.fetch_sub(1, std::memory_order_seq_cst);
+    // Woken: by a region (the loop ends) or by prewake(), which means one
+    // is coming: spin for it again.
+    spin_until = std::chrono::steady_clock::now() + kSpinFor;
   }
   *seen = generation();
 }
