@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include "model/model_error.h"
 #include "cpu_features.h"
+#include "model/model_error.h"
 #include "quants/quant_common.h"
 #include "quants/quants.h"
 #include "quants/simd_kernels.h"
