@@ -37,6 +37,7 @@
 #include <cstring>
 
 #include "matmul/kernels.h"
+#include "matmul/rows16_avx512.h"
 #include "matmul/x86_common.h"
 
 namespace tessera {
@@ -226,12 +227,6 @@ void prepare(const uint8_t* xq, size_t xq_stride, const int32_t* tokens, int64_t
   }
 }
 
-inline __m512i bcast4_512(const int8_t* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm512_set1_epi32(v);
-}
-
 // One group (16 rows) of a whole-block format against T tokens.
 template <class F, int T>
 void dots_whole_block(const uint8_t* group, int64_t nb, const TokenRef* tok, __m512* out) {
@@ -303,16 +298,6 @@ void dots(const uint8_t* group, int64_t nb, const TokenRef* tok, __m512* out) {
   }
 }
 
-// Writes rows [r0, r0 + 16) ∩ [row_begin, row_end) of token t's results. A
-// group cut by the range is computed whole and stored in part, so results
-// never depend on how rows are split.
-inline void store(__m512 v, float* y_row, int64_t r0, int64_t row_begin, int64_t row_end) {
-  const int64_t lo = r0 < row_begin ? row_begin - r0 : 0;
-  const int64_t hi = r0 + kRows > row_end ? row_end - r0 : kRows;
-  const __mmask16 keep = static_cast<__mmask16>(((1u << hi) - 1) & ~((1u << lo) - 1));
-  _mm512_mask_storeu_ps(y_row + r0, keep, v);
-}
-
 template <class F, int T>
 void pass(const uint8_t* packed, int64_t nb, const TokenRef* tok, const int64_t* ids, int64_t g0, int64_t g1,
           float* y, int64_t y_stride, int64_t row_begin, int64_t row_end) {
@@ -324,7 +309,7 @@ void pass(const uint8_t* packed, int64_t nb, const TokenRef* tok, const int64_t*
     } else {
       dots<F, T>(packed + g * stride, nb, tok, out);
     }
-    for (int t = 0; t < T; ++t) store(out[t], y + ids[t] * y_stride, g * kRows, row_begin, row_end);
+    for (int t = 0; t < T; ++t) store_rows16(out[t], y + ids[t] * y_stride, g * kRows, row_begin, row_end);
   }
 }
 

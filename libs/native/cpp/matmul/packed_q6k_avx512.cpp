@@ -35,6 +35,7 @@
 #include <cstring>
 
 #include "matmul/kernels.h"
+#include "matmul/rows16_avx512.h"
 #include "matmul/x86_common.h"
 
 namespace tessera {
@@ -89,12 +90,6 @@ void pack(const uint8_t* data, size_t row_bytes, int64_t rows, int64_t nb, uint8
         for (int h = 0; h < 2; ++h) pack_half(x->ql + 64 * h, x->qh + 32 * h, out + kQuantsAt + kVectorBytes * h + 4 * r);
       }
     }
-}
-
-inline __m512i bcast4_512(const void* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm512_set1_epi32(v);
 }
 
 // Group j's 16 row scales as an int16 pair (the same value twice) per 32-bit
@@ -172,16 +167,6 @@ void dots(const uint8_t* group, int64_t nb, const block_q8_K* const* y, __m512* 
   }
 }
 
-// Writes rows [r0, r0 + 16) ∩ [row_begin, row_end) of one token's results.
-// A group cut by the range is computed whole and stored in part, so results
-// never depend on how rows are split.
-inline void store(__m512 v, float* y_row, int64_t r0, int64_t row_begin, int64_t row_end) {
-  const int64_t lo = r0 < row_begin ? row_begin - r0 : 0;
-  const int64_t hi = r0 + kRows > row_end ? row_end - r0 : kRows;
-  const __mmask16 keep = static_cast<__mmask16>(((1u << hi) - 1) & ~((1u << lo) - 1));
-  _mm512_mask_storeu_ps(y_row + r0, keep, v);
-}
-
 template <int T>
 void pass(const uint8_t* packed, int64_t nb, const block_q8_K* const* y, const int64_t* ids, float* out,
           int64_t y_stride, int64_t row_begin, int64_t row_end) {
@@ -190,7 +175,7 @@ void pass(const uint8_t* packed, int64_t nb, const block_q8_K* const* y, const i
   for (int64_t g = row_begin / kRows; g < g_end; ++g) {
     __m512 res[T];
     dots<T>(packed + g * stride, nb, y, res);
-    for (int t = 0; t < T; ++t) store(res[t], out + ids[t] * y_stride, g * kRows, row_begin, row_end);
+    for (int t = 0; t < T; ++t) store_rows16(res[t], out + ids[t] * y_stride, g * kRows, row_begin, row_end);
   }
 }
 
