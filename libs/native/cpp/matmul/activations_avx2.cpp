@@ -73,32 +73,30 @@ bool q8_multiplier(const float* x, float* amax, float* id) {
   return *id <= FLT_MAX;
 }
 
-}  // namespace
-
-void quantize_q8_0_avx2(const float* x, block_q8_0* y, int64_t nb) {
-  for (int64_t i = 0; i < nb; ++i, x += QK8_0) {
+// Q8_0 and Q8_1 rows: Q8_1 also keeps s = d * (sum of the quantized values).
+template <class Block, void (*ScalarBlock)(const float*, Block*), bool kWithSum>
+void quantize_q8_rows(const float* x, Block* y, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i, x += 32) {
     float amax, id;
     if (!q8_multiplier(x, &amax, &id)) {
-      quantize_block_q8_0(x, y + i);
-      continue;
-    }
-    y[i].d = fp32_to_fp16(amax / 127.0f);
-    quantize_32(x, id, y[i].qs);
-  }
-}
-
-void quantize_q8_1_avx2(const float* x, block_q8_1* y, int64_t nb) {
-  for (int64_t i = 0; i < nb; ++i, x += QK8_1) {
-    float amax, id;
-    if (!q8_multiplier(x, &amax, &id)) {
-      quantize_block_q8_1(x, y + i);
+      ScalarBlock(x, y + i);
       continue;
     }
     const float d = amax / 127.0f;
     y[i].d = fp32_to_fp16(d);
     const int sum = quantize_32(x, id, y[i].qs);
-    y[i].s = fp32_to_fp16(d * static_cast<float>(sum));
+    if constexpr (kWithSum) y[i].s = fp32_to_fp16(d * static_cast<float>(sum));
   }
+}
+
+}  // namespace
+
+void quantize_q8_0_avx2(const float* x, block_q8_0* y, int64_t nb) {
+  quantize_q8_rows<block_q8_0, quantize_block_q8_0, false>(x, y, nb);
+}
+
+void quantize_q8_1_avx2(const float* x, block_q8_1* y, int64_t nb) {
+  quantize_q8_rows<block_q8_1, quantize_block_q8_1, true>(x, y, nb);
 }
 
 void quantize_q8_K_avx2(const float* x, block_q8_K* y, int64_t nb) {
